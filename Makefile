@@ -1,0 +1,69 @@
+# wbshim: LD_PRELOAD library that paces writeback of unmodified programs.
+# make [all] | test | demo | bench | install | uninstall | clean
+# Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined (or thread).
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+BINDIR  ?= $(PREFIX)/bin
+DESTDIR ?=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
+
+LIB      = libwbshim.so
+LIB_SRCS = $(wildcard src/*.c)
+LIB_OBJS = $(LIB_SRCS:.c=.o)
+LIB_HDRS = $(wildcard src/*.h)
+LIB_CFLAGS  = -std=gnu11 -fPIC -fvisibility=hidden $(WARNINGS) $(SANFLAGS) $(CFLAGS)
+LIB_LDFLAGS = -shared -Wl,-soname,$(LIB) -Wl,--version-script=src/export.map -Wl,-z,now \
+	      $(SANFLAGS) $(LDFLAGS)
+LIB_LIBS    = -ldl -pthread
+
+# Small C programs the tests drive (tests/helpers/NAME.c -> tests/bin/NAME).
+HELPER_SRCS = $(wildcard tests/helpers/*.c)
+HELPERS     = $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
+HELPER_CFLAGS = -std=gnu11 $(WARNINGS) $(SANFLAGS) $(CFLAGS)
+
+.PHONY: all test demo bench install uninstall clean helpers
+
+all: $(LIB)
+
+src/%.o: src/%.c $(LIB_HDRS)
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS) src/export.map
+	$(CC) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS) $(LIB_LIBS)
+
+tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS)
+	@mkdir -p tests/bin
+	$(CC) $(HELPER_CFLAGS) -Isrc -o $@ $< -pthread
+
+helpers: $(HELPERS)
+
+-include tests/bench/bench.mk
+
+test: $(LIB) $(HELPERS)
+	bats tests
+
+demo: $(LIB)
+	scripts/demo $(if $(SIZE),--size $(SIZE))
+
+install: $(LIB)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/$(LIB)
+	install -m 0755 scripts/wbshim $(DESTDIR)$(BINDIR)/wbshim
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(LIB) $(DESTDIR)$(BINDIR)/wbshim
+
+clean:
+	rm -f $(LIB) src/*.o
+	rm -rf tests/bin
+	rm -f $(BENCH_BINS)

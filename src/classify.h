@@ -1,0 +1,17 @@
+/* Deciding, once per fd lifetime, whether an fd is worth driving. */
+#ifndef WB_CLASSIFY_H
+#define WB_CLASSIFY_H
+
+#include <stdbool.h>
+
+#include "fdtable.h"
+
+/* True for a regular file or block device on a disk-backed filesystem, opened
+ * without O_DIRECT or O_(D)SYNC; fills *id. Pipes, sockets, ttys and other character devices
+ * cost one fstat; files cost fstat + fcntl + fstatfs. */
+bool wb_classify_fd(int fd, struct wb_identity *id);
+
+/* True if fd still refers to the file *id describes (one fstat). */
+bool wb_identity_matches(int fd, const struct wb_identity *id);
+
+#endif

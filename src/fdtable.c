@@ -1,0 +1,133 @@
+/* Per-fd state table: pages of slots, slot locks, wb_file allocation. */
+#define _GNU_SOURCE
+#include "fdtable.h"
+
+#include <sched.h>
+#include <sys/mman.h>
+
+struct wb_slot *wb_pages[WB_MAX_PAGES];
+
+/* Slot locks this thread holds or is acquiring; see the protocol in fdtable.h.
+ * initial-exec: a preloaded library gets static TLS, and no lazy allocation
+ * (which could call malloc from a signal handler) is wanted. */
+static __thread unsigned int wb_locks_held __attribute__((tls_model("initial-exec")));
+
+/* mmap rather than malloc: async-signal-safe, and independent of the program's
+ * allocator (which might itself write to a file we track). */
+static void *wb_alloc(uint64_t bytes)
+{
+	void *mem = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	return mem == MAP_FAILED ? NULL : mem;
+}
+
+struct wb_slot *wb_slot_get(int fd)
+{
+	unsigned int index = (unsigned int)fd / WB_SLOTS_PER_PAGE;
+	const uint64_t bytes = WB_SLOTS_PER_PAGE * sizeof(struct wb_slot);
+	struct wb_slot *page, *expected = NULL;
+
+	if ((unsigned int)fd >= WB_MAX_FDS)
+		return NULL;
+	page = __atomic_load_n(&wb_pages[index], __ATOMIC_ACQUIRE);
+	if (!page) {
+		page = wb_alloc(bytes);
+		if (!page)
+			return NULL;
+		if (!__atomic_compare_exchange_n(&wb_pages[index], &expected, page, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			munmap(page, (size_t)bytes); /* another thread won the race */
+			page = expected;
+		}
+	}
+	return &page[(unsigned int)fd % WB_SLOTS_PER_PAGE];
+}
+
+struct wb_file *wb_slot_file(struct wb_slot *slot, uint64_t pipe_bytes)
+{
+	uint64_t bytes = sizeof(struct wb_file) - sizeof(struct wb_pipe) + pipe_bytes;
+	struct wb_file *file = __atomic_load_n(&slot->file, __ATOMIC_ACQUIRE);
+	struct wb_file *expected = NULL;
+
+	if (file)
+		return file;
+	file = wb_alloc(bytes);
+	if (!file)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&slot->file, &expected, file, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		munmap(file, (size_t)bytes);
+		file = expected;
+	}
+	return file;
+}
+
+static inline void wb_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+bool wb_slot_lock(struct wb_slot *slot)
+{
+	unsigned int spins = 0;
+	bool nested;
+
+	/* Count first, then take: a handler arriving in between sees the count and
+	 * only try-locks, so it can never spin on a lock its own thread holds. */
+	nested = wb_locks_held++ > 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	while (__atomic_exchange_n(&slot->lock, 1, __ATOMIC_ACQUIRE)) {
+		if (nested) {
+			wb_locks_held--;
+			return false;
+		}
+		/* The holder runs a few instructions; yield if it was preempted. */
+		while (__atomic_load_n(&slot->lock, __ATOMIC_RELAXED)) {
+			if (++spins > 100)
+				sched_yield();
+			else
+				wb_cpu_relax();
+		}
+	}
+	return true;
+}
+
+void wb_slot_unlock(struct wb_slot *slot)
+{
+	__atomic_store_n(&slot->lock, 0, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	wb_locks_held--;
+}
+
+void wb_table_each_tracked(void (*fn)(int fd, struct wb_slot *slot))
+{
+	for (unsigned int p = 0; p < WB_MAX_PAGES; p++) {
+		struct wb_slot *page = __atomic_load_n(&wb_pages[p], __ATOMIC_ACQUIRE);
+		if (!page)
+			continue;
+		for (unsigned int i = 0; i < WB_SLOTS_PER_PAGE; i++)
+			if (wb_slot_class(&page[i]) == WB_TRACKED)
+				fn((int)(p * WB_SLOTS_PER_PAGE + i), &page[i]);
+	}
+}
+
+void wb_table_after_fork(void)
+{
+	wb_locks_held = 0;
+	for (unsigned int p = 0; p < WB_MAX_PAGES; p++) {
+		struct wb_slot *page = wb_pages[p];
+		if (!page)
+			continue;
+		for (unsigned int i = 0; i < WB_SLOTS_PER_PAGE; i++) {
+			page[i].lock = 0;
+			if (page[i].file)
+				page[i].file->pos_known = false;
+		}
+	}
+}

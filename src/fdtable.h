@@ -1,0 +1,105 @@
+/* Per-fd state table.
+ *
+ * Lock protocol (every lock of the library is listed here):
+ *  - init.c's run-once state: an atomic word, never held across a blocking call.
+ *  - one spin lock per slot (struct wb_slot.lock), guarding slot->file's fields
+ *    except the ones marked atomic. It is held for a few dozen instructions and
+ *    never across a system call. A thread already inside a slot lock (so a signal
+ *    handler that interrupted the shim) only ever try-locks, and skips the pipeline
+ *    step when that fails: a handler's write() can never deadlock on us.
+ *  - after fork() the child clears every slot lock (atfork), since the thread that
+ *    held one does not exist there.
+ *
+ * Slots live in pages of WB_SLOTS_PER_PAGE, allocated with mmap on first use and
+ * never freed, so a pointer to a slot stays valid for the life of the process, even
+ * if the fd is closed by another thread meanwhile. fds >= WB_MAX_FDS are passed
+ * through untouched. Memory: 16 bytes per slot in touched pages only, plus one
+ * struct wb_file per fd number that ever held a tracked file. */
+#ifndef WB_FDTABLE_H
+#define WB_FDTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "log.h"
+#include "pipeline.h"
+
+#define WB_SLOTS_PER_PAGE 1024
+#define WB_MAX_PAGES 1024
+#define WB_MAX_FDS (WB_SLOTS_PER_PAGE * WB_MAX_PAGES)
+
+enum wb_class {
+	WB_UNKNOWN = 0, /* not classified since it was (re)opened */
+	WB_IGNORED,     /* pipe, socket, tty, tmpfs, O_DIRECT, refused: pass through */
+	WB_TRACKED,     /* regular file or block device we drive */
+};
+
+/* Identity of an open file, checked before remembered state is acted on. */
+struct wb_identity {
+	dev_t dev;
+	ino_t ino;
+	bool append;  /* O_APPEND: every write lands at end of file */
+	bool remote;  /* network or FUSE filesystem: kick, never wait */
+};
+
+struct wb_file {
+	struct wb_identity id;
+	uint64_t pos;          /* cached file offset, valid while pos_known */
+	bool pos_known;        /* atomic: cleared without the lock when a step is skipped */
+	bool driven;           /* at least one chunk kicked: treat as a big file */
+	int latched;           /* atomic: first writeback error not yet reported, or 0 */
+	struct wb_stats stats; /* atomic counters */
+	struct wb_pipe pipe;   /* last: its ring is sized by the configured depth */
+};
+
+struct wb_slot {
+	unsigned char class; /* atomic enum wb_class */
+	unsigned char lock;  /* atomic: 0 free, 1 held */
+	struct wb_file *file;
+};
+
+extern struct wb_slot *wb_pages[WB_MAX_PAGES];
+
+/* The fast path: the slot for fd if its page exists, else NULL. No syscall, no lock. */
+static inline struct wb_slot *wb_slot_peek(int fd)
+{
+	struct wb_slot *page;
+
+	if ((unsigned int)fd >= WB_MAX_FDS)
+		return NULL;
+	page = __atomic_load_n(&wb_pages[(unsigned int)fd / WB_SLOTS_PER_PAGE], __ATOMIC_ACQUIRE);
+	return page ? &page[(unsigned int)fd % WB_SLOTS_PER_PAGE] : NULL;
+}
+
+static inline enum wb_class wb_slot_class(const struct wb_slot *slot)
+{
+	return (enum wb_class)__atomic_load_n(&slot->class, __ATOMIC_ACQUIRE);
+}
+
+static inline void wb_slot_set_class(struct wb_slot *slot, enum wb_class class)
+{
+	__atomic_store_n(&slot->class, (unsigned char)class, __ATOMIC_RELEASE);
+}
+
+/* The slot for fd, allocating its page. NULL if fd is out of range or mmap failed. */
+struct wb_slot *wb_slot_get(int fd);
+
+/* The slot's wb_file, allocated on first use (for `pipe_bytes` of ring) and reused
+ * by every later file on this fd number. NULL if mmap failed. */
+struct wb_file *wb_slot_file(struct wb_slot *slot, uint64_t pipe_bytes);
+
+/* Take the slot lock. Returns false only in a signal handler that interrupted a
+ * thread of ours holding a slot lock, when this one is taken too. */
+bool wb_slot_lock(struct wb_slot *slot);
+void wb_slot_unlock(struct wb_slot *slot);
+
+/* Call fn for every tracked slot (for exit summaries). Unlocked: best effort. */
+void wb_table_each_tracked(void (*fn)(int fd, struct wb_slot *slot));
+
+/* atfork child handler: release all slot locks and forget cached offsets
+ * (the offset is now shared with the parent, which may move it). */
+void wb_table_after_fork(void);
+
+#endif

@@ -1,0 +1,77 @@
+/* Start-up and shut-down. Start-up runs once, on the first door call or from our
+ * constructor, whichever comes first: a door can run before constructors (another
+ * preloaded library's constructor may write), so nothing may depend on them. */
+#define _GNU_SOURCE
+#include "init.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include "fdtable.h"
+#include "log.h"
+#include "real.h"
+
+int wb_state = WB_STATE_NEW;
+struct wb_config wb_cfg;
+
+/* Set while this thread runs start-up, so that a door reached from inside it
+ * (a signal handler, a dlsym that writes) passes through instead of waiting on itself. */
+static __thread bool wb_starting_here __attribute__((tls_model("initial-exec")));
+
+static void wb_report_open(int fd, struct wb_slot *slot)
+{
+	if (slot->file)
+		wb_stats_report(fd, &slot->file->stats, "at exit");
+}
+
+/* Files still open at exit never reach close(): summarise them here. */
+__attribute__((destructor)) static void wb_finish(void)
+{
+	if (__atomic_load_n(&wb_state, __ATOMIC_ACQUIRE) == WB_STATE_ACTIVE &&
+	    wb_log_level >= WB_LOG_INFO)
+		wb_table_each_tracked(wb_report_open);
+}
+
+bool wb_start(void)
+{
+	int expected = WB_STATE_NEW;
+	const char *missing;
+	int next;
+
+	if (wb_starting_here)
+		return false;
+	if (!__atomic_compare_exchange_n(&wb_state, &expected, WB_STATE_STARTING, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread is starting up: it takes microseconds. */
+		while ((expected = __atomic_load_n(&wb_state, __ATOMIC_ACQUIRE)) == WB_STATE_STARTING)
+			sched_yield();
+		return expected == WB_STATE_ACTIVE;
+	}
+	wb_starting_here = true;
+	missing = wb_real_resolve();
+	wb_config_load(&wb_cfg);
+	next = WB_STATE_ACTIVE;
+	if (missing) {
+		wb_log(WB_LOG_WARN, "libc symbol %s not found; passing everything through", missing);
+		next = WB_STATE_OFF;
+	} else if (wb_cfg.disable) {
+		next = WB_STATE_OFF;
+	} else if (pthread_atfork(NULL, NULL, wb_table_after_fork) != 0) {
+		wb_log(WB_LOG_WARN, "pthread_atfork failed; passing everything through");
+		next = WB_STATE_OFF;
+	} else {
+		wb_log(WB_LOG_DEBUG, "active: chunk=%llu depth=%u drop=%d",
+		       (unsigned long long)wb_cfg.chunk, wb_cfg.depth, wb_cfg.drop);
+	}
+	wb_starting_here = false;
+	__atomic_store_n(&wb_state, next, __ATOMIC_RELEASE);
+	return next == WB_STATE_ACTIVE;
+}
+
+__attribute__((constructor)) static void wb_constructor(void)
+{
+	int saved = errno;
+	(void)wb_ready();
+	errno = saved;
+}

@@ -1,0 +1,29 @@
+/* Run-once start-up: resolve the real functions, read the configuration. */
+#ifndef WB_INIT_H
+#define WB_INIT_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+enum wb_state { WB_STATE_NEW = 0, WB_STATE_STARTING, WB_STATE_ACTIVE, WB_STATE_OFF };
+
+extern int wb_state;
+extern struct wb_config wb_cfg;
+
+bool wb_start(void);
+
+/* True when the shim should act; false means pure pass-through (disabled, a
+ * required symbol missing, or called re-entrantly during our own start-up). */
+static inline bool wb_ready(void)
+{
+	int state = __atomic_load_n(&wb_state, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(state == WB_STATE_ACTIVE, 1))
+		return true;
+	if (state == WB_STATE_OFF)
+		return false;
+	return wb_start();
+}
+
+#endif

@@ -1,0 +1,43 @@
+/* Diagnostics and per-file statistics.
+ *
+ * Messages look like "wbshim[dd 1234]: ..." and go, with the real write(), to stderr
+ * or to the file named by WBSHIM_LOG. Silent by default except for warnings. */
+#ifndef WB_LOG_H
+#define WB_LOG_H
+
+#include <stdint.h>
+
+enum wb_log_level { WB_LOG_WARN = 0, WB_LOG_INFO = 1, WB_LOG_DEBUG = 2 };
+
+extern int wb_log_level;
+
+/* Open the log target (NULL = stderr) and set the level. Called once from init. */
+void wb_log_setup(const char *path, int level);
+
+/* printf-style; one write() per message, so lines from threads do not interleave. */
+void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define wb_log(level, ...)                                \
+	do {                                              \
+		if ((int)(level) <= wb_log_level)         \
+			wb_log_emit((level), __VA_ARGS__); \
+	} while (0)
+
+/* What one tracked file went through; updated with relaxed atomics (statistics only). */
+struct wb_stats {
+	uint64_t bytes;         /* bytes the program wrote */
+	uint64_t chunks;        /* writeback kicks */
+	uint64_t waits;         /* WAIT_AFTER calls */
+	uint64_t wait_ns;       /* time spent in them */
+	uint64_t wait_ns_max;   /* the longest one */
+	uint64_t errors;        /* writeback errors seen */
+};
+
+void wb_stats_add(uint64_t *counter, uint64_t amount);
+void wb_stats_max(uint64_t *counter, uint64_t value);
+
+/* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO. */
+void wb_stats_report(int fd, const struct wb_stats *stats, const char *why);
+
+#endif

@@ -1,0 +1,84 @@
+/* The writeback pipeline of one file: plain logic, no locks, no libc I/O.
+ *
+ * Bytes the program writes are noted as extents. Once a chunk's worth of bytes has
+ * been written, the pending extents become a batch that is kicked
+ * (SYNC_FILE_RANGE_WRITE) and queued; when more than `depth` batches are queued,
+ * the oldest is waited for (SYNC_FILE_RANGE_WAIT_AFTER) and dropped from the cache
+ * (POSIX_FADV_DONTNEED). For a sequential writer at depth 1 that is: kick chunk N,
+ * wait for and drop chunk N-1.
+ *
+ * Callers serialise access to one struct wb_pipe (fdtable.h's slot lock) and run the
+ * returned batches with wb_batch_kick()/wb_batch_wait() after releasing the lock,
+ * so no lock is ever held across a system call. */
+#ifndef WB_PIPELINE_H
+#define WB_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Distinct ranges remembered per batch: the sequential stream plus a few patched
+ * places (a muxer rewriting its header); more are merged into the nearest one. */
+#define WB_EXTENTS 4
+
+struct wb_extent {
+	uint64_t start, end; /* [start, end) in bytes */
+};
+
+struct wb_batch {
+	unsigned int count;
+	struct wb_extent extent[WB_EXTENTS];
+};
+
+struct wb_pipe {
+	uint64_t chunk;          /* bytes written between kicks */
+	unsigned int depth;      /* batches kept in flight */
+	uint64_t pending_bytes;  /* written since the last kick, counted even when rewritten */
+	struct wb_batch pending; /* where those bytes went */
+	unsigned int head;       /* oldest queued batch */
+	unsigned int queued;     /* kicked, not yet waited for */
+	struct wb_batch ring[];  /* depth + 1 entries */
+};
+
+/* Bytes to allocate for a pipe of this depth. */
+uint64_t wb_pipe_size(unsigned int depth);
+void wb_pipe_reset(struct wb_pipe *pipe, uint64_t chunk, unsigned int depth);
+
+/* Note `len` bytes written at `start`. Returns true once a chunk is complete. */
+bool wb_pipe_note(struct wb_pipe *pipe, uint64_t start, uint64_t len);
+
+/* Move the pending extents to *out (without queueing them). False if none. */
+bool wb_pipe_take_pending(struct wb_pipe *pipe, struct wb_batch *out);
+/* Move the pending extents to *out and queue them as kicked. False if none. */
+bool wb_pipe_take_kick(struct wb_pipe *pipe, struct wb_batch *out);
+/* Dequeue the oldest batch into *out if more than `keep` are queued. */
+bool wb_pipe_take_oldest(struct wb_pipe *pipe, unsigned int keep, struct wb_batch *out);
+
+/* The kernel operations, replaceable by fakes in the unit tests.
+ * Both return 0 or -1 with errno set. */
+struct wb_ops {
+	int (*sync_range)(int fd, uint64_t off, uint64_t len, unsigned int flags);
+	int (*drop)(int fd, uint64_t off, uint64_t len);
+};
+
+extern const struct wb_ops wb_kernel_ops;
+
+/* Kick writeback of every extent. Returns 0 or the first errno. */
+int wb_batch_kick(const struct wb_ops *ops, int fd, const struct wb_batch *batch);
+/* Wait for every extent's writeback, then drop it if `drop`. Returns 0 or the
+ * first errno of a wait (drop failures only cost cache, they are not errors). */
+int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch, bool drop);
+
+/* What an errno from sync_file_range means for the file. */
+/* Drop every extent without waiting: only pages whose writeback has already
+ * finished go. Used where a wait could hang on a server. */
+void wb_batch_drop(const struct wb_ops *ops, int fd, const struct wb_batch *batch);
+
+enum wb_verdict {
+	WB_TRANSIENT, /* EINTR, EAGAIN, ENOMEM from a kick: try again at the next chunk */
+	WB_REFUSED,   /* this file cannot be driven: stop, quietly */
+	WB_GONE,      /* EBADF: the fd was closed behind our back */
+	WB_DATA_LOST, /* a real writeback error: latch it for fsync/close */
+};
+enum wb_verdict wb_classify_error(int err, bool from_wait);
+
+#endif

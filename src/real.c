@@ -1,0 +1,156 @@
+/* Table of real libc functions (dlsym RTLD_NEXT) and their raw-syscall fallbacks. */
+#define _GNU_SOURCE
+#include "real.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct wb_real_table wb_real;
+
+#define WB_RESOLVE(name) (wb_real.name = (__typeof__(wb_real.name))dlsym(RTLD_NEXT, #name))
+
+const char *wb_real_resolve(void)
+{
+	const char *missing = NULL;
+
+	/* Required: the core write path. A miss is reported once by the caller. */
+	if (!WB_RESOLVE(write)) missing = "write";
+	if (!WB_RESOLVE(close) && !missing) missing = "close";
+	if (!WB_RESOLVE(lseek) && !missing) missing = "lseek";
+	/* The rest fall back to raw syscalls transparently. */
+	WB_RESOLVE(pwrite);
+	WB_RESOLVE(pwrite64);
+	WB_RESOLVE(writev);
+	WB_RESOLVE(pwritev);
+	WB_RESOLVE(pwritev64);
+	WB_RESOLVE(pwritev2);
+	WB_RESOLVE(pwritev64v2);
+	WB_RESOLVE(lseek64);
+	WB_RESOLVE(fsync);
+	WB_RESOLVE(fdatasync);
+	return missing;
+}
+
+ssize_t real_write(int fd, const void *buf, size_t len)
+{
+	if (wb_real.write)
+		return wb_real.write(fd, buf, len);
+	return syscall(SYS_write, fd, buf, len);
+}
+
+ssize_t real_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	if (wb_real.pwrite)
+		return wb_real.pwrite(fd, buf, len, off);
+	return syscall(SYS_pwrite64, fd, buf, len, off);
+}
+
+ssize_t real_pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	if (wb_real.pwrite64)
+		return wb_real.pwrite64(fd, buf, len, off);
+	return real_pwrite(fd, buf, len, off);
+}
+
+ssize_t real_writev(int fd, const struct iovec *iov, int cnt)
+{
+	if (wb_real.writev)
+		return wb_real.writev(fd, iov, cnt);
+	return syscall(SYS_writev, fd, iov, cnt);
+}
+
+/* The kernel takes the offset as two longs (low, high); on LP64 the high word is 0. */
+ssize_t real_pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	if (wb_real.pwritev)
+		return wb_real.pwritev(fd, iov, cnt, off);
+	return syscall(SYS_pwritev, fd, iov, cnt, (long)off, 0L);
+}
+
+ssize_t real_pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	if (wb_real.pwritev64)
+		return wb_real.pwritev64(fd, iov, cnt, off);
+	return real_pwritev(fd, iov, cnt, off);
+}
+
+ssize_t real_pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	if (wb_real.pwritev2)
+		return wb_real.pwritev2(fd, iov, cnt, off, flags);
+	return syscall(SYS_pwritev2, fd, iov, cnt, (long)off, 0L, flags);
+}
+
+ssize_t real_pwritev64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	if (wb_real.pwritev64v2)
+		return wb_real.pwritev64v2(fd, iov, cnt, off, flags);
+	return real_pwritev2(fd, iov, cnt, off, flags);
+}
+
+off_t real_lseek(int fd, off_t off, int whence)
+{
+	if (wb_real.lseek)
+		return wb_real.lseek(fd, off, whence);
+	return syscall(SYS_lseek, fd, off, whence);
+}
+
+off_t real_lseek64(int fd, off_t off, int whence)
+{
+	if (wb_real.lseek64)
+		return wb_real.lseek64(fd, off, whence);
+	return real_lseek(fd, off, whence);
+}
+
+int real_close(int fd)
+{
+	if (wb_real.close)
+		return wb_real.close(fd);
+	return (int)syscall(SYS_close, fd);
+}
+
+int real_fsync(int fd)
+{
+	if (wb_real.fsync)
+		return wb_real.fsync(fd);
+	return (int)syscall(SYS_fsync, fd);
+}
+
+int real_fdatasync(int fd)
+{
+	if (wb_real.fdatasync)
+		return wb_real.fdatasync(fd);
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+#if defined(__x86_64__) || defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
+/* 64-bit ABIs where both calls take (fd, offset, length, flags) in plain registers. */
+int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags)
+{
+	return (int)syscall(SYS_sync_file_range, fd, (off_t)off, (off_t)len, flags);
+}
+
+int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
+{
+	return (int)syscall(SYS_fadvise64, fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+}
+#else
+/* Other ABIs split 64-bit arguments or reorder them (sync_file_range2); libc knows
+ * how, so use it there and accept that another preload could shadow it. */
+int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags)
+{
+	return sync_file_range(fd, (off64_t)off, (off64_t)len, flags);
+}
+
+int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
+{
+	int err = posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+#endif

@@ -1,0 +1,305 @@
+/* Driving one tracked fd's pipeline. */
+#define _GNU_SOURCE
+#include "track.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "init.h"
+#include "log.h"
+#include "real.h"
+
+static const struct wb_ops *const wb_ops = &wb_kernel_ops;
+
+static uint64_t wb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void wb_latch(int fd, struct wb_file *file, int err)
+{
+	int none = 0;
+
+	wb_stats_add(&file->stats.errors, 1);
+	/* First error wins: that is the one the kernel would have reported first. */
+	__atomic_compare_exchange_n(&file->latched, &none, err, 0, __ATOMIC_ACQ_REL,
+				    __ATOMIC_RELAXED);
+	wb_log(WB_LOG_INFO, "fd %d: writeback error (%s); will be reported at fsync/close", fd,
+	       strerror(err));
+}
+
+static void wb_failed(int fd, struct wb_slot *slot, struct wb_file *file, int err,
+		      bool from_wait)
+{
+	switch (wb_classify_error(err, from_wait)) {
+	case WB_TRANSIENT:
+		break;
+	case WB_REFUSED:
+		wb_log(WB_LOG_DEBUG, "fd %d: sync_file_range refused (%s); leaving it alone", fd,
+		       strerror(err));
+		wb_slot_set_class(slot, WB_IGNORED);
+		break;
+	case WB_GONE:
+		wb_slot_set_class(slot, WB_UNKNOWN);
+		break;
+	case WB_DATA_LOST:
+		wb_latch(fd, file, err);
+		break;
+	}
+}
+
+static void wb_kick(int fd, struct wb_slot *slot, struct wb_file *file,
+		    const struct wb_batch *batch)
+{
+	int err = wb_batch_kick(wb_ops, fd, batch);
+
+	wb_stats_add(&file->stats.chunks, 1);
+	if (err)
+		wb_failed(fd, slot, file, err, false);
+}
+
+static void wb_wait(int fd, struct wb_slot *slot, struct wb_file *file,
+		    const struct wb_batch *batch)
+{
+	uint64_t start, took;
+	int err;
+
+	if (file->id.remote) {
+		/* A wait is a round trip to a server that may be slow or gone: never make
+		 * the program hang where it would not have. Drop what already finished. */
+		if (wb_cfg.drop)
+			wb_batch_drop(wb_ops, fd, batch);
+		return;
+	}
+	start = wb_now_ns();
+	err = wb_batch_wait(wb_ops, fd, batch, wb_cfg.drop);
+	took = wb_now_ns() - start;
+	wb_stats_add(&file->stats.waits, 1);
+	wb_stats_add(&file->stats.wait_ns, took);
+	wb_stats_max(&file->stats.wait_ns_max, took);
+	if (err)
+		wb_failed(fd, slot, file, err, true);
+}
+
+/* Wait for queued batches, oldest first, until `keep` remain. */
+static void wb_drain(int fd, struct wb_slot *slot, struct wb_file *file, unsigned int keep)
+{
+	struct wb_batch oldest;
+	bool got;
+
+	do {
+		if (!wb_slot_lock(slot))
+			return;
+		got = wb_pipe_take_oldest(&file->pipe, keep, &oldest);
+		wb_slot_unlock(slot);
+		if (got)
+			wb_wait(fd, slot, file, &oldest);
+	} while (got);
+}
+
+/* First write to an fd since it was opened: decide, and set up its state. */
+static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
+{
+	struct wb_identity id;
+	struct wb_file *file;
+
+	if (!wb_classify_fd(fd, &id) ||
+	    !(file = wb_slot_file(slot, wb_pipe_size(wb_cfg.depth)))) {
+		wb_slot_set_class(slot, WB_IGNORED);
+		return NULL;
+	}
+	if (!wb_slot_lock(slot))
+		return NULL; /* a handler inside our own start of tracking: next write */
+	if (wb_slot_class(slot) != WB_TRACKED) { /* another thread may have been first */
+		memset(file, 0, sizeof(*file) - sizeof(file->pipe));
+		file->id = id;
+		wb_pipe_reset(&file->pipe, wb_cfg.chunk, wb_cfg.depth);
+		wb_slot_set_class(slot, WB_TRACKED);
+	}
+	wb_slot_unlock(slot);
+	return file;
+}
+
+/* A chunk is complete: validate, then kick it and wait for the oldest. */
+static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
+{
+	struct wb_batch kick, oldest;
+	bool have_kick, have_oldest;
+
+	/* The fd may have been closed and reused behind our back (fclose, dup2,
+	 * close_range): never act on another file's state. */
+	if (!wb_identity_matches(fd, &file->id)) {
+		wb_slot_set_class(slot, WB_UNKNOWN);
+		return;
+	}
+	if (!wb_slot_lock(slot))
+		return; /* still full: the next write retries */
+	have_kick = wb_pipe_take_kick(&file->pipe, &kick);
+	have_oldest = wb_pipe_take_oldest(&file->pipe, file->pipe.depth, &oldest);
+	file->driven = true;
+	wb_slot_unlock(slot);
+	if (have_kick)
+		wb_kick(fd, slot, file, &kick);
+	if (have_oldest)
+		wb_wait(fd, slot, file, &oldest);
+}
+
+/* Where did the write start? Called with the slot lock held; `cursor` is the
+ * offset after the write if the caller had to ask the kernel, else -1. */
+static bool wb_write_start(struct wb_file *file, int64_t at, int64_t cursor, uint64_t len,
+			   uint64_t *start)
+{
+	if (at >= 0) {
+		*start = (uint64_t)at;
+		return true;
+	}
+	if (cursor >= 0) {
+		*start = (uint64_t)cursor >= len ? (uint64_t)cursor - len : 0;
+		file->pos = (uint64_t)cursor;
+		__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+		return true;
+	}
+	if (!__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED))
+		return false;
+	*start = file->pos;
+	file->pos += len;
+	return true;
+}
+
+static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
+{
+	int64_t cursor = -1;
+	struct wb_file *file;
+	uint64_t start;
+	bool known, full;
+
+	if (!wb_ready())
+		return;
+	if (!slot && !(slot = wb_slot_get(fd)))
+		return;
+	switch (wb_slot_class(slot)) {
+	case WB_IGNORED:
+		return;
+	case WB_UNKNOWN:
+		if (!(file = wb_track_new(fd, slot)))
+			return;
+		break;
+	case WB_TRACKED:
+	default:
+		file = slot->file;
+		break;
+	}
+	if (at >= 0 && file->id.append)
+		at = WB_AT_EOF; /* Linux appends even for pwrite on an O_APPEND fd */
+	if (at == WB_AT_EOF) {
+		/* Rare: appends with an explicit offset. The file's size says where. */
+		struct stat st;
+		if (fstat(fd, &st) != 0)
+			return;
+		at = (uint64_t)st.st_size >= len ? (int64_t)((uint64_t)st.st_size - len) : 0;
+		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
+	} else if (at == WB_AT_CURSOR && !__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED)) {
+		/* Once per fd, and after a skipped step: learn the offset from the kernel. */
+		cursor = real_lseek(fd, 0, SEEK_CUR);
+		if (cursor < 0)
+			return;
+	}
+	if (!wb_slot_lock(slot)) {
+		/* A handler interrupted our own thread inside the shim: account nothing,
+		 * and make the next write re-learn the offset. */
+		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
+		return;
+	}
+	known = wb_write_start(file, at, cursor, len, &start);
+	full = known && wb_pipe_note(&file->pipe, start, len);
+	wb_slot_unlock(slot);
+	wb_stats_add(&file->stats.bytes, len);
+	if (full)
+		wb_step(fd, slot, file);
+}
+
+void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
+{
+	int saved = errno;
+
+	wb_note(fd, slot, at, len);
+	errno = saved;
+}
+
+void wb_track_seeked(struct wb_slot *slot, off_t pos)
+{
+	struct wb_file *file = slot->file;
+
+	if (wb_slot_lock(slot)) {
+		file->pos = (uint64_t)pos;
+		__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+		wb_slot_unlock(slot);
+	} else {
+		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
+	}
+}
+
+int wb_track_close(int fd, struct wb_slot *slot, const char *why)
+{
+	struct wb_file *file = slot->file;
+	int saved = errno;
+	struct wb_batch tail;
+	bool have_tail = false;
+	int latched;
+
+	/* Small files (never a full chunk) are left to the kernel exactly as they were. */
+	if (file->driven && wb_identity_matches(fd, &file->id)) {
+		if (wb_slot_lock(slot)) {
+			have_tail = wb_pipe_take_kick(&file->pipe, &tail);
+			wb_slot_unlock(slot);
+		}
+		/* Start the tail, then wait for the older chunks: the tail is not waited
+		 * for, so close() costs at most the chunks already in flight. */
+		if (have_tail)
+			wb_kick(fd, slot, file, &tail);
+		wb_drain(fd, slot, file, have_tail ? 1 : 0);
+	}
+	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
+	if (file->stats.bytes)
+		wb_stats_report(fd, &file->stats, why);
+	wb_slot_set_class(slot, WB_UNKNOWN);
+	errno = saved;
+	return latched;
+}
+
+int wb_track_sync(int fd, struct wb_slot *slot, int (*real)(int))
+{
+	struct wb_file *file = slot->file;
+	bool act = file->driven && wb_identity_matches(fd, &file->id);
+	struct wb_batch tail;
+	bool have_tail = false;
+	int saved = errno;
+	int ret, err, latched;
+
+	if (act)
+		wb_drain(fd, slot, file, 0);
+	errno = saved; /* why: on success the program must find errno as it left it */
+	ret = real(fd);
+	err = errno;
+	if (act && ret == 0 && wb_cfg.drop && wb_slot_lock(slot)) {
+		/* The tail is on disk now: drop it like every other chunk. */
+		have_tail = wb_pipe_take_pending(&file->pipe, &tail);
+		wb_slot_unlock(slot);
+		if (have_tail)
+			wb_batch_drop(wb_ops, fd, &tail);
+	}
+	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
+	if (ret == 0 && latched) {
+		ret = -1;
+		err = latched;
+	}
+	errno = err;
+	return ret;
+}
