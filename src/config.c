@@ -43,8 +43,9 @@ enum wb_parse wb_parse_size(const char *text, uint64_t min, uint64_t max, uint64
 		return WB_PARSE_BAD;
 	errno = 0;
 	value = strtoull(text, &end, 10);
-	if (errno || end == text)
+	if (end == text || (errno && errno != ERANGE))
 		return WB_PARSE_BAD;
+	/* ERANGE left value at ULLONG_MAX: simply "too large", clamped below. */
 	shift = wb_size_shift(end);
 	if (shift < 0)
 		return WB_PARSE_BAD;
