@@ -1,0 +1,51 @@
+# Shared helpers for the bats suites.
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+LIB="$ROOT/libwbshim.so"
+BIN="$ROOT/tests/bin"
+MiB=1048576
+
+setup() {
+	# A disk-backed directory: the shim deliberately ignores tmpfs, and /tmp may be one.
+	WORK=$(mktemp -d "${WBSHIM_TEST_TMPDIR:-/var/tmp}/wbshim-test.XXXXXX")
+}
+
+teardown() {
+	[ -z "${WORK:-}" ] || rm -rf "$WORK"
+}
+
+require_disk_fs() {
+	local type
+	type=$(stat -f -c %T "$WORK")
+	case "$type" in
+	tmpfs | ramfs) skip "$WORK is on $type, which the shim leaves alone; set WBSHIM_TEST_TMPDIR" ;;
+	esac
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: $1"
+}
+
+# Run a command under the shim.
+shim() {
+	LD_PRELOAD="$LIB" "$@"
+}
+
+# trace_shim OUT CMD...: run CMD under the shim and strace; OUT gets one line per
+# sync_file_range/fadvise64 call (plus any extra syscalls in $TRACE_EXTRA), pids removed.
+trace_shim() {
+	local out=$1 rc=0
+	shift
+	strace -f -qq -o "$out.raw" -E LD_PRELOAD="$LIB" \
+		-e trace=sync_file_range,fadvise64${TRACE_EXTRA:+,$TRACE_EXTRA} "$@" || rc=$?
+	sed -E 's/^[0-9]+ +//' "$out.raw" >"$out"
+	return $rc
+}
+
+# Bytes of FILE resident in the page cache.
+resident_bytes() {
+	fincore --bytes --noheadings --output RES "$1" | tr -d ' '
+}
+
+count_lines() {
+	grep -c -- "$1" "$2" || true
+}

@@ -1,0 +1,201 @@
+/* Unit tests of the pipeline logic, driven with fake kernel operations.
+ * Includes the source to reach everything without LD_PRELOAD. */
+#include "../../src/pipeline.c"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The raw syscalls pipeline.c's wb_kernel_ops points at: never called here. */
+int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags)
+{
+	(void)fd, (void)off, (void)len, (void)flags;
+	abort();
+}
+
+int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
+{
+	(void)fd, (void)off, (void)len;
+	abort();
+}
+
+static char trace[8192];
+static int fail_wait_errno;
+static int failures;
+
+static int fake_sync(int fd, uint64_t off, uint64_t len, unsigned int flags)
+{
+	(void)fd;
+	snprintf(trace + strlen(trace), sizeof(trace) - strlen(trace), "%s %llu+%llu;",
+		 flags == SYNC_FILE_RANGE_WRITE ? "kick" : "wait", (unsigned long long)(off >> 10),
+		 (unsigned long long)(len >> 10));
+	if (flags == SYNC_FILE_RANGE_WAIT_AFTER && fail_wait_errno) {
+		errno = fail_wait_errno;
+		return -1;
+	}
+	return 0;
+}
+
+static int fake_drop(int fd, uint64_t off, uint64_t len)
+{
+	(void)fd;
+	snprintf(trace + strlen(trace), sizeof(trace) - strlen(trace), "drop %llu+%llu;",
+		 (unsigned long long)(off >> 10), (unsigned long long)(len >> 10));
+	return 0;
+}
+
+static const struct wb_ops fake = { fake_sync, fake_drop };
+
+static struct wb_pipe *new_pipe(uint64_t chunk, unsigned int depth)
+{
+	struct wb_pipe *p = malloc(wb_pipe_size(depth));
+	wb_pipe_reset(p, chunk, depth);
+	return p;
+}
+
+/* One step as the library does it: kick the complete chunk, wait the oldest. */
+static void step(struct wb_pipe *p)
+{
+	struct wb_batch kick, old;
+	if (wb_pipe_take_kick(p, &kick))
+		wb_batch_kick(&fake, 0, &kick);
+	if (wb_pipe_take_oldest(p, p->depth, &old))
+		wb_batch_wait(&fake, 0, &old, true);
+}
+
+static void expect(const char *name, const char *want)
+{
+	if (strcmp(trace, want) != 0) {
+		printf("not ok - %s\n#  got:  %s\n#  want: %s\n", name, trace, want);
+		failures++;
+	} else {
+		printf("ok - %s\n", name);
+	}
+	trace[0] = '\0';
+}
+
+static void sequential_depth1(void)
+{
+	struct wb_pipe *p = new_pipe(1024 << 10, 1);
+	for (uint64_t off = 0; off < (3 << 20); off += 256 << 10)
+		if (wb_pipe_note(p, off, 256 << 10))
+			step(p);
+	expect("sequential, depth 1: kick N then wait+drop N-1",
+	       "kick 0+1024;kick 1024+1024;wait 0+1024;drop 0+1024;"
+	       "kick 2048+1024;wait 1024+1024;drop 1024+1024;");
+	free(p);
+}
+
+static void sequential_depth3(void)
+{
+	struct wb_pipe *p = new_pipe(1024 << 10, 3);
+	struct wb_batch old;
+	for (uint64_t off = 0; off < (5 << 20); off += 512 << 10)
+		if (wb_pipe_note(p, off, 512 << 10))
+			step(p);
+	while (wb_pipe_take_oldest(p, 0, &old))
+		wb_batch_wait(&fake, 0, &old, false);
+	expect("sequential, depth 3: three in flight, drain in order",
+	       "kick 0+1024;kick 1024+1024;kick 2048+1024;kick 3072+1024;wait 0+1024;drop 0+1024;"
+	       "kick 4096+1024;wait 1024+1024;drop 1024+1024;"
+	       "wait 2048+1024;wait 3072+1024;wait 4096+1024;");
+	free(p);
+}
+
+static void patched_header(void)
+{
+	struct wb_pipe *p = new_pipe(1024 << 10, 1);
+	/* 512 KiB of stream, then a 4 KiB header patch at 0, twice. */
+	for (uint64_t off = 64 << 10; off < (64 << 10) + (2 << 20); off += 512 << 10) {
+		if (wb_pipe_note(p, off, 512 << 10))
+			step(p);
+		if (wb_pipe_note(p, 0, 4 << 10))
+			step(p);
+	}
+	expect("header patches become their own extent, counted as bytes",
+	       "kick 64+1024;kick 0+4;kick 0+4;kick 1088+1024;wait 64+1024;drop 64+1024;wait 0+4;"
+	       "drop 0+4;");
+	free(p);
+}
+
+static void scattered(void)
+{
+	struct wb_pipe *p = new_pipe(64 << 10, 1);
+	/* Eight 8 KiB pieces far apart: more than WB_EXTENTS, merged into the nearest. */
+	static const uint64_t at[] = { 0, 1000, 2000, 3000, 4000, 1008, 3008, 5000 };
+	for (unsigned i = 0; i < 8; i++)
+		if (wb_pipe_note(p, at[i] << 10, 8 << 10))
+			step(p);
+	expect("scattered writes: at most WB_EXTENTS ranges per batch",
+	       "kick 0+8;kick 1000+16;kick 2000+8;kick 3000+2008;");
+	free(p);
+}
+
+static void merging_touching(void)
+{
+	struct wb_pipe *p = new_pipe(1 << 20, 1);
+	struct wb_batch b;
+	wb_pipe_note(p, 0, 4096);
+	wb_pipe_note(p, 8192, 4096);
+	wb_pipe_note(p, 4096, 4096); /* fills the hole: one extent remains */
+	wb_pipe_take_pending(p, &b);
+	if (b.count == 1 && b.extent[0].start == 0 && b.extent[0].end == 12288)
+		printf("ok - an extent filling a hole merges its neighbours\n");
+	else {
+		printf("not ok - merge: count %u\n", b.count);
+		failures++;
+	}
+	free(p);
+}
+
+static void wait_errors(void)
+{
+	struct wb_pipe *p = new_pipe(1 << 20, 1);
+	struct wb_batch kick, old;
+	int err;
+	wb_pipe_note(p, 0, 1 << 20);
+	wb_pipe_take_kick(p, &kick);
+	wb_pipe_take_oldest(p, 0, &old);
+	fail_wait_errno = EIO;
+	err = wb_batch_wait(&fake, 0, &old, true);
+	fail_wait_errno = 0;
+	expect("a failed wait drops nothing", "wait 0+1024;");
+	if (err != EIO || wb_classify_error(EIO, true) != WB_DATA_LOST ||
+	    wb_classify_error(ENOMEM, true) != WB_DATA_LOST ||
+	    wb_classify_error(ENOMEM, false) != WB_TRANSIENT ||
+	    wb_classify_error(ESPIPE, false) != WB_REFUSED ||
+	    wb_classify_error(EBADF, true) != WB_GONE) {
+		printf("not ok - error verdicts\n");
+		failures++;
+	} else {
+		printf("ok - error verdicts: any error a wait returned is latched\n");
+	}
+	free(p);
+}
+
+static void large_offsets(void)
+{
+	struct wb_pipe *p = new_pipe(1 << 20, 1);
+	struct wb_batch b;
+	uint64_t base = 5ULL << 40; /* 5 TiB: far beyond 32-bit chunk indexes */
+	wb_pipe_note(p, base, 1 << 20);
+	wb_pipe_take_pending(p, &b);
+	if (b.extent[0].start == base && b.extent[0].end == base + (1 << 20))
+		printf("ok - 64-bit offsets\n");
+	else {
+		printf("not ok - 64-bit offsets\n");
+		failures++;
+	}
+	free(p);
+}
+
+int main(void)
+{
+	sequential_depth1();
+	sequential_depth3();
+	patched_header();
+	scattered();
+	merging_touching();
+	wait_errors();
+	large_offsets();
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# The writeback pipeline, observed from the kernel's side (strace, fincore).
+load common
+
+@test "dd, depth 1: kick each chunk, wait for and drop the one before, kick the tail at close" {
+	require_disk_fs
+	WBSHIM_CHUNK=8M WBSHIM_DEPTH=1 trace_shim "$WORK/t" \
+		dd if=/dev/zero of="$WORK/out" bs=1M count=34 status=none
+	cat >"$WORK/want" <<-TRACE
+	sync_file_range(1, 0, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 8388608, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 0, 8388608, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 0, 8388608, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 16777216, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 8388608, 8388608, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 8388608, 8388608, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 25165824, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 16777216, 8388608, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 16777216, 8388608, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 33554432, 2097152, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 25165824, 8388608, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 25165824, 8388608, POSIX_FADV_DONTNEED) = 0
+	TRACE
+	diff -u "$WORK/want" "$WORK/t"
+}
+
+@test "dd, depth 2, 4 MiB chunks: two chunks in flight, close drains all but the tail" {
+	require_disk_fs
+	WBSHIM_CHUNK=4M WBSHIM_DEPTH=2 trace_shim "$WORK/t" \
+		dd if=/dev/zero of="$WORK/out" bs=1M count=17 status=none
+	cat >"$WORK/want" <<-TRACE
+	sync_file_range(1, 0, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 4194304, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 8388608, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 0, 4194304, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 0, 4194304, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 12582912, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 4194304, 4194304, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 4194304, 4194304, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 16777216, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 8388608, 4194304, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 8388608, 4194304, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 12582912, 4194304, SYNC_FILE_RANGE_WAIT_AFTER) = 0
+	fadvise64(1, 12582912, 4194304, POSIX_FADV_DONTNEED) = 0
+	TRACE
+	diff -u "$WORK/want" "$WORK/t"
+}
+
+@test "a file smaller than one chunk is left entirely to the kernel" {
+	require_disk_fs
+	trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=1M count=3 status=none
+	[ ! -s "$WORK/t" ]
+}
+
+@test "page-cache residue: at most (depth+1) chunks with the shim, the whole file without" {
+	require_disk_fs
+	dd if=/dev/zero of="$WORK/plain" bs=1M count=64 status=none
+	WBSHIM_CHUNK=4M WBSHIM_DEPTH=1 shim dd if=/dev/zero of="$WORK/shim" bs=1M count=64 status=none
+	WBSHIM_CHUNK=4M WBSHIM_DEPTH=3 shim dd if=/dev/zero of="$WORK/deep" bs=1M count=64 status=none
+	plain=$(resident_bytes "$WORK/plain")
+	shimmed=$(resident_bytes "$WORK/shim")
+	deep=$(resident_bytes "$WORK/deep")
+	echo "plain=$plain shim=$shimmed deep=$deep"
+	[ "$plain" -eq $((64 * MiB)) ]
+	[ "$shimmed" -le $((2 * 4 * MiB)) ]
+	[ "$deep" -le $((4 * 4 * MiB)) ]
+}
+
+@test "WBSHIM_DROP=0 waits but keeps the written data cached" {
+	require_disk_fs
+	WBSHIM_CHUNK=4M WBSHIM_DROP=0 trace_shim "$WORK/t" \
+		dd if=/dev/zero of="$WORK/out" bs=1M count=32 status=none
+	[ "$(count_lines WAIT_AFTER "$WORK/t")" -ge 7 ]
+	[ "$(count_lines fadvise64 "$WORK/t")" -eq 0 ]
+	[ "$(resident_bytes "$WORK/out")" -eq $((32 * MiB)) ]
+}
+
+@test "fsync at the end: in-flight chunks drained, the synced tail dropped too" {
+	require_disk_fs
+	WBSHIM_CHUNK=4M trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=1M count=30 conv=fsync status=none
+	[ "$(resident_bytes "$WORK/out")" -eq 0 ]
+	# The 2 MiB tail was never kicked: fsync wrote it, then it was dropped.
+	grep -q 'fadvise64(1, 29360128, 2097152, POSIX_FADV_DONTNEED)' "$WORK/t"
+}
+
+@test "seek-back header patching: bounded, and no seek ever costs a wait" {
+	require_disk_fs
+	TRACE_EXTRA=lseek WBSHIM_CHUNK=4M trace_shim "$WORK/t" "$BIN/wbwrite" patch "$WORK/shim" 48M 256K
+	"$BIN/wbwrite" patch "$WORK/plain" 48M 256K
+	resident=$(resident_bytes "$WORK/shim")
+	cmp "$WORK/plain" "$WORK/shim"
+	# The call right after every lseek is never a wait.
+	run awk '/^lseek/ { seek = 1; next } seek && /WAIT_AFTER/ { print; bad = 1 } { seek = 0 } END { exit bad }' "$WORK/t"
+	[ "$status" -eq 0 ]
+	seeks=$(count_lines '^lseek(' "$WORK/t")
+	waits=$(count_lines WAIT_AFTER "$WORK/t")
+	echo "seeks=$seeks waits=$waits"
+	[ "$seeks" -ge 96 ]
+	# Bytes, not positions, are counted: ~49 MiB / 4 MiB = 12 batches of at most two ranges.
+	[ "$waits" -ge 10 ] && [ "$waits" -le 26 ]
+	[ "$resident" -le $((3 * 4 * MiB)) ]
+}
+
+@test "scattered pwrite: bounded like a sequential writer" {
+	require_disk_fs
+	WBSHIM_CHUNK=4M trace_shim "$WORK/t" "$BIN/wbwrite" scatter "$WORK/shim" 64M 64K
+	"$BIN/wbwrite" scatter "$WORK/plain" 64M 64K
+	resident=$(resident_bytes "$WORK/shim")
+	plain=$(resident_bytes "$WORK/plain")
+	cmp "$WORK/plain" "$WORK/shim"
+	kicks=$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t")
+	echo "kicks=$kicks resident=$resident plain=$plain"
+	[ "$kicks" -ge 16 ]
+	[ "$resident" -le $((2 * 4 * MiB)) ]
+	[ "$plain" -eq $((64 * MiB)) ]
+}
+
+@test "every write entry point drives the pipeline: write, pwrite, writev, pwritev, pwritev2" {
+	require_disk_fs
+	for mode in write pwrite writev pwritev pwritev2; do
+		WBSHIM_CHUNK=1M trace_shim "$WORK/t.$mode" "$BIN/wbwrite" $mode "$WORK/$mode" 8M 128K
+		"$BIN/wbwrite" $mode "$WORK/plain.$mode" 8M 128K
+		cmp "$WORK/plain.$mode" "$WORK/$mode"
+		kicks=$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t.$mode")
+		echo "$mode kicks=$kicks"
+		[ "$kicks" -eq 8 ]
+		grep -Eq 'sync_file_range\([0-9]+, 7340032, 1048576, SYNC_FILE_RANGE_WRITE\)' "$WORK/t.$mode"
+	done
+}
+
+@test "unit: pipeline logic with fake kernel operations" {
+	run "$BIN/unit_pipeline"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q '^not ok' <<<"$output"
+}
