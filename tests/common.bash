@@ -31,13 +31,16 @@ shim() {
 }
 
 # trace_shim OUT CMD...: run CMD under the shim and strace; OUT gets one line per
-# sync_file_range/fadvise64 call (plus any extra syscalls in $TRACE_EXTRA), pids removed.
+# sync_file_range and fadvise(DONTNEED) call, which only the shim makes (plus any
+# syscalls named in $TRACE_EXTRA), pids removed. Programs' own fadvise hints
+# (cat asks for SEQUENTIAL) are not ours and are left out.
 trace_shim() {
 	local out=$1 rc=0
 	shift
-	strace -f -qq -o "$out.raw" -E LD_PRELOAD="$LIB" \
+	strace -f -qq -e signal=none -o "$out.raw" -E LD_PRELOAD="$LIB" \
 		-e trace=sync_file_range,fadvise64${TRACE_EXTRA:+,$TRACE_EXTRA} "$@" || rc=$?
-	sed -E 's/^[0-9]+ +//' "$out.raw" >"$out"
+	sed -E 's/^[0-9]+ +//' "$out.raw" |
+		grep -E "^(sync_file_range|fadvise64\(.*DONTNEED${TRACE_EXTRA:+|${TRACE_EXTRA//,/|}})" >"$out" || true
 	return $rc
 }
 

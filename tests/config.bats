@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# WBSHIM_* parsing: strict, one line per bad value, never fatal.
+load common
+
+@test "unit: size, number and boolean parsers" {
+	run "$BIN/unit_config"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q '^not ok' <<<"$output"
+}
+
+@test "malformed WBSHIM_CHUNK: one line naming variable, value and default; program runs on" {
+	require_disk_fs
+	WBSHIM_CHUNK=banana trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=1M count=17 status=none 2>"$WORK/err"
+	cat "$WORK/err"
+	[ "$(grep -c . "$WORK/err")" -eq 1 ]
+	grep -Eq '^wbshim\[dd [0-9]+\]: WBSHIM_CHUNK="banana" .*using 8388608$' "$WORK/err"
+	grep -q 'sync_file_range(1, 8388608, 8388608, SYNC_FILE_RANGE_WRITE)' "$WORK/t"
+	[ "$(stat -c %s "$WORK/out")" -eq $((17 * MiB)) ]
+}
+
+@test "out-of-range values are clamped and reported" {
+	require_disk_fs
+	WBSHIM_CHUNK=4k WBSHIM_DEPTH=999 trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=256k count=8 status=none 2>"$WORK/err"
+	cat "$WORK/err"
+	grep -q 'WBSHIM_CHUNK="4k" is outside 262144..1073741824 or unaligned; using 262144' "$WORK/err"
+	grep -q 'WBSHIM_DEPTH="999" is outside 1..64; using 64' "$WORK/err"
+	[ "$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t")" -eq 8 ]
+}
+
+@test "malformed WBSHIM_DEPTH, WBSHIM_DROP, WBSHIM_VERBOSE, WBSHIM_DISABLE each warn once" {
+	require_disk_fs
+	WBSHIM_DEPTH=two WBSHIM_DROP=maybe WBSHIM_VERBOSE=loud WBSHIM_DISABLE=perhaps \
+		shim dd if=/dev/zero of="$WORK/out" bs=1M count=4 status=none 2>"$WORK/err"
+	cat "$WORK/err"
+	[ "$(grep -c . "$WORK/err")" -eq 4 ]
+	grep -q 'WBSHIM_DEPTH="two" is not a number; using 1' "$WORK/err"
+	grep -q 'WBSHIM_DROP="maybe" is not one of' "$WORK/err"
+	grep -q 'WBSHIM_VERBOSE="loud"' "$WORK/err"
+	grep -q 'WBSHIM_DISABLE="perhaps"' "$WORK/err"
+}
+
+@test "WBSHIM_VERBOSE=1 and WBSHIM_LOG: per-file summary to the named file" {
+	require_disk_fs
+	WBSHIM_CHUNK=4M WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" \
+		shim dd if=/dev/zero of="$WORK/out" bs=1M count=20 status=none 2>"$WORK/err"
+	[ ! -s "$WORK/err" ]
+	cat "$WORK/log"
+	grep -Eq "^wbshim\[dd [0-9]+\]: close: $WORK/out bytes=20971520 chunks=5 waits=5 wait_total_ms=[0-9.]+ wait_max_ms=[0-9.]+ errors=0$" "$WORK/log"
+}
+
+@test "WBSHIM_LOG never follows a symlink" {
+	require_disk_fs
+	ln -s "$WORK/target" "$WORK/link"
+	WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/link" shim dd if=/dev/zero of="$WORK/out" bs=1M count=9 status=none 2>"$WORK/err"
+	[ ! -e "$WORK/target" ]
+	grep -q 'WBSHIM_LOG=.*cannot open' "$WORK/err"
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bats
+# Only the interposed functions leave the library.
+load common
+
+@test "exported symbols are exactly the interposed calls" {
+	nm -D --defined-only "$LIB" | awk '{print $3}' | sort >"$WORK/got"
+	sed -n 's/^WB_EXPORT [a-z_0-9 *]*[ *]\([a-z_0-9]*\)(.*/\1/p' "$ROOT/src/doors.c" | sort >"$WORK/doors"
+	cat "$WORK/got"
+	diff -u "$WORK/doors" "$WORK/got"
+	for sym in write pwrite pwrite64 writev pwritev pwritev64 pwritev2 pwritev64v2 lseek lseek64 close fsync fdatasync; do
+		grep -qx "$sym" "$WORK/got"
+	done
+	! grep -q '^wb_\|^real_' "$WORK/got"
+}
+
+@test "exported doors are unversioned, so they bind to any glibc version of a name" {
+	run sh -c "objdump -T '$LIB' | grep -w write"
+	[[ "$output" != *GLIBC* ]] && [[ "$output" != *WBSHIM* ]]
+}
+
+@test "the library builds warning-free with the strict flags" {
+	run make -C "$ROOT" -s -B WERROR=1 libwbshim.so
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
