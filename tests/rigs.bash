@@ -1,0 +1,55 @@
+# Root-only rigs: loop devices, and a loop device whose writeback fails.
+# The make_* functions set DEV (not printed: they must run in the test's shell so
+# that teardown knows what to undo). teardown_rigs undoes everything, in order.
+
+RIG_FS_MOUNTS=()      # filesystems on our loop devices: unmounted first
+RIG_LOOPS=()          # then the loop devices are detached
+RIG_BACKING_MOUNTS=() # then the tmpfs their backing files live on
+
+# make_loop SIZE: a loop device over a sparse file in $WORK.
+make_loop() {
+	truncate -s "$1" "$WORK/backing.img"
+	DEV=$(losetup --find --show "$WORK/backing.img")
+	RIG_LOOPS+=("$DEV")
+}
+
+# make_failing_loop: a 256 MiB loop device backed by a sparse file on a 32 MiB tmpfs:
+# the first ~32 MiB of writeback succeed, everything after fails with EIO.
+make_failing_loop() {
+	local dir
+	dir=$(mktemp -d "$WORK/small.XXXXXX")
+	mount -t tmpfs -o size=32m tmpfs "$dir"
+	RIG_BACKING_MOUNTS+=("$dir")
+	truncate -s 256M "$dir/backing.img"
+	DEV=$(losetup --find --show "$dir/backing.img")
+	RIG_LOOPS+=("$DEV")
+}
+
+# mount_ext4 DEV DIR
+mount_ext4() {
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$1" >/dev/null
+	mkdir -p "$2"
+	mount "$1" "$2"
+	RIG_FS_MOUNTS+=("$2")
+}
+
+teardown_rigs() {
+	local item
+	for item in "${RIG_FS_MOUNTS[@]}"; do
+		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
+	done
+	for item in "${RIG_LOOPS[@]}"; do
+		losetup -d "$item" 2>/dev/null || true
+	done
+	for item in "${RIG_BACKING_MOUNTS[@]}"; do
+		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
+	done
+	RIG_FS_MOUNTS=()
+	RIG_LOOPS=()
+	RIG_BACKING_MOUNTS=()
+}
+
+teardown() {
+	teardown_rigs
+	[ -z "${WORK:-}" ] || rm -rf "$WORK"
+}
