@@ -52,8 +52,11 @@ helpers: $(HELPERS)
 test: $(LIB) $(HELPERS)
 	bats tests
 
-demo: $(LIB)
+demo: $(LIB) bench-tools
 	scripts/demo $(if $(SIZE),--size $(SIZE))
+
+bench: $(LIB) bench-tools
+	scripts/bench $(BENCH_ARGS)
 
 install: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
