@@ -24,7 +24,8 @@ void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
 			wb_log_emit((level), __VA_ARGS__); \
 	} while (0)
 
-/* What one tracked file went through; updated with relaxed atomics (statistics only). */
+/* What one tracked file went through: relaxed atomics, except `bytes`, which is
+ * counted under the slot lock. Statistics only: nothing depends on them. */
 struct wb_stats {
 	uint64_t bytes;         /* bytes the program wrote */
 	uint64_t chunks;        /* writeback kicks */

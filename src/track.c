@@ -219,8 +219,8 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	}
 	known = wb_write_start(file, at, cursor, len, &start);
 	full = known && wb_pipe_note(&file->pipe, start, len);
+	file->stats.bytes += len; /* under the lock: no second atomic on the hot path */
 	wb_slot_unlock(slot);
-	wb_stats_add(&file->stats.bytes, len);
 	if (full)
 		wb_step(fd, slot, file);
 }
