@@ -8,6 +8,16 @@
 #include <unistd.h>
 
 struct wb_real_table wb_real;
+struct wb_next_table wb_next;
+
+void wb_next_resolve(void)
+{
+	/* Idempotent: racing threads store the same pointers. */
+#define WB_NEXT_RESOLVE(ret, name, params) \
+	__atomic_store_n(&wb_next.name, (ret(*) params)dlsym(RTLD_NEXT, #name), __ATOMIC_RELEASE);
+	WB_NEXT_FUNCTIONS(WB_NEXT_RESOLVE)
+#undef WB_NEXT_RESOLVE
+}
 
 #define WB_RESOLVE(name) (wb_real.name = (__typeof__(wb_real.name))dlsym(RTLD_NEXT, #name))
 
@@ -30,6 +40,7 @@ const char *wb_real_resolve(void)
 	WB_RESOLVE(lseek64);
 	WB_RESOLVE(fsync);
 	WB_RESOLVE(fdatasync);
+	wb_next_resolve();
 	return missing;
 }
 

@@ -7,7 +7,9 @@
 #ifndef WB_REAL_H
 #define WB_REAL_H
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -28,6 +30,80 @@ struct wb_real_table {
 };
 
 extern struct wb_real_table wb_real;
+
+/* The other interposed functions: no raw-syscall fallback is needed (or possible,
+ * for stdio), so they are listed once here and resolved together, eagerly, at
+ * start-up: open() or dup() may be called from a signal handler, where dlsym()
+ * must not run. X(return type, name, parameter list). */
+#define WB_NEXT_FUNCTIONS(X)                                                          \
+	X(ssize_t, copy_file_range, (int, off64_t *, int, off64_t *, size_t, unsigned int)) \
+	X(ssize_t, sendfile, (int, int, off_t *, size_t))                                \
+	X(ssize_t, sendfile64, (int, int, off64_t *, size_t))                            \
+	X(ssize_t, splice, (int, off64_t *, int, off64_t *, size_t, unsigned int))       \
+	X(int, open, (const char *, int, ...))                                           \
+	X(int, open64, (const char *, int, ...))                                         \
+	X(int, openat, (int, const char *, int, ...))                                    \
+	X(int, openat64, (int, const char *, int, ...))                                  \
+	X(int, __open_2, (const char *, int))                                            \
+	X(int, __open64_2, (const char *, int))                                          \
+	X(int, __openat_2, (int, const char *, int))                                     \
+	X(int, __openat64_2, (int, const char *, int))                                   \
+	X(int, creat, (const char *, mode_t))                                            \
+	X(int, creat64, (const char *, mode_t))                                          \
+	X(int, dup, (int))                                                               \
+	X(int, dup2, (int, int))                                                         \
+	X(int, dup3, (int, int, int))                                                    \
+	X(int, fcntl, (int, int, ...))                                                   \
+	X(int, fcntl64, (int, int, ...))                                                 \
+	X(int, close_range, (unsigned int, unsigned int, int))                           \
+	X(void, closefrom, (int))                                                        \
+	X(FILE *, fopen, (const char *, const char *))                                   \
+	X(FILE *, fopen64, (const char *, const char *))                                 \
+	X(FILE *, freopen, (const char *, const char *, FILE *))                         \
+	X(FILE *, freopen64, (const char *, const char *, FILE *))                       \
+	X(int, fclose, (FILE *))                                                         \
+	X(int, fflush, (FILE *))                                                         \
+	X(int, fflush_unlocked, (FILE *))                                                \
+	X(int, fseek, (FILE *, long, int))                                               \
+	X(int, fseeko, (FILE *, off_t, int))                                             \
+	X(int, fseeko64, (FILE *, off64_t, int))                                         \
+	X(int, fsetpos, (FILE *, const fpos_t *))                                        \
+	X(int, fsetpos64, (FILE *, const fpos64_t *))                                    \
+	X(void, rewind, (FILE *))                                                        \
+	X(size_t, fwrite, (const void *, size_t, size_t, FILE *))                        \
+	X(size_t, fwrite_unlocked, (const void *, size_t, size_t, FILE *))               \
+	X(int, fputs, (const char *, FILE *))                                            \
+	X(int, fputs_unlocked, (const char *, FILE *))                                   \
+	X(int, puts, (const char *))                                                     \
+	X(int, fputc, (int, FILE *))                                                     \
+	X(int, fputc_unlocked, (int, FILE *))                                            \
+	X(int, putc, (int, FILE *))                                                      \
+	X(int, putc_unlocked, (int, FILE *))                                             \
+	X(int, _IO_putc, (int, FILE *))                                                  \
+	X(int, putchar, (int))                                                           \
+	X(int, putchar_unlocked, (int))                                                  \
+	X(int, __overflow, (FILE *, int))                                                \
+	X(int, vfprintf, (FILE *, const char *, va_list))                                \
+	X(int, __vfprintf_chk, (FILE *, int, const char *, va_list))                     \
+	X(int, vprintf, (const char *, va_list))                                         \
+	X(int, __vprintf_chk, (int, const char *, va_list))                              \
+	X(int, vdprintf, (int, const char *, va_list))                                   \
+	X(int, __vdprintf_chk, (int, int, const char *, va_list))
+
+struct wb_next_table {
+#define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;
+	WB_NEXT_FUNCTIONS(WB_NEXT_MEMBER)
+#undef WB_NEXT_MEMBER
+};
+
+extern struct wb_next_table wb_next;
+
+/* The next definition of `name`, resolving the whole table first if start-up has
+ * not happened yet (a door reached before our constructor). */
+#define WB_NEXT(name) \
+	(__builtin_expect(wb_next.name != NULL, 1) ? wb_next.name : (wb_next_resolve(), wb_next.name))
+
+void wb_next_resolve(void);
 
 /* Fill wb_real with dlsym(RTLD_NEXT). Returns the name of the first missing
  * required symbol, or NULL when all were found. Call once (init.c does). */

@@ -198,6 +198,8 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	}
 	if (at >= 0 && file->id.append)
 		at = WB_AT_EOF; /* Linux appends even for pwrite on an O_APPEND fd */
+	else if (at <= WB_AT_EXACT(0))
+		at = WB_AT_EXACT(0) - at; /* where the kernel said it is, append or not */
 	if (at == WB_AT_EOF) {
 		/* Rare: appends with an explicit offset. The file's size says where. */
 		struct stat st;
@@ -230,6 +232,63 @@ void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	int saved = errno;
 
 	wb_note(fd, slot, at, len);
+	errno = saved;
+}
+
+struct wb_slot *wb_track_destination(int fd)
+{
+	struct wb_slot *slot;
+	int saved = errno;
+
+	if (!wb_ready() || !(slot = wb_slot_get(fd)))
+		return NULL;
+	if (wb_slot_class(slot) == WB_UNKNOWN)
+		(void)wb_track_new(fd, slot);
+	errno = saved;
+	return wb_slot_class(slot) == WB_TRACKED ? slot : NULL;
+}
+
+/* Move the cached offset to `now`; true (with *from) if that was forward from a
+ * known offset, i.e. the bytes [*from, now) were written. Takes the slot lock. */
+static bool wb_advance(struct wb_slot *slot, uint64_t now, uint64_t *from)
+{
+	struct wb_file *file = slot->file;
+	bool forward;
+
+	if (!wb_slot_lock(slot)) {
+		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
+		return false;
+	}
+	forward = __atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) && now > file->pos;
+	*from = file->pos;
+	file->pos = now;
+	__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+	wb_slot_unlock(slot);
+	return forward;
+}
+
+void wb_track_sample(int fd, struct wb_slot *slot, uint64_t buffered)
+{
+	int saved = errno;
+	off_t now = real_lseek(fd, 0, SEEK_CUR);
+	uint64_t from;
+
+	if (now >= 0) {
+		if (wb_advance(slot, (uint64_t)now, &from))
+			wb_note(fd, slot, WB_AT_EXACT(from), (uint64_t)now - from);
+		if (buffered && wb_advance(slot, (uint64_t)now + buffered, &from))
+			wb_note(fd, slot, WB_AT_EXACT(from), buffered);
+	}
+	errno = saved;
+}
+
+void wb_track_resync(int fd, struct wb_slot *slot)
+{
+	int saved = errno;
+	off_t now = real_lseek(fd, 0, SEEK_CUR);
+
+	if (now >= 0)
+		wb_track_seeked(slot, now);
 	errno = saved;
 }
 

@@ -10,11 +10,27 @@
 
 #define WB_AT_CURSOR (-1) /* at the file offset, which then moves past the data */
 #define WB_AT_EOF (-2)    /* appended: at end of file, wherever that is */
+#define WB_AT_EXACT(off) (-3 - (int64_t)(off)) /* at off, even on an O_APPEND fd */
 
 /* `len` bytes were just written to fd at `at` (an offset or WB_AT_*). Classifies
  * the fd on first use, notes the bytes, and at a chunk boundary kicks the chunk and
  * waits for the oldest. slot may be NULL (looked up). Preserves errno. */
 void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len);
+
+/* The destination of a transfer about to happen: classifies fd if needed.
+ * Returns its slot if it is tracked, else NULL. Preserves errno. */
+struct wb_slot *wb_track_destination(int fd);
+
+/* What the kernel received since the last look, for writers we cannot see
+ * (stdio's internal writes): ask the kernel for the file offset and note the
+ * bytes between the last known offset and it. `buffered` bytes still in the
+ * stdio buffer are about to be written at that offset (the caller is about to
+ * flush or seek) and are noted too. Preserves errno. */
+void wb_track_sample(int fd, struct wb_slot *slot, uint64_t buffered);
+
+/* The file offset moved in a way we could not follow (an fseek): learn it from
+ * the kernel, noting nothing. Preserves errno. */
+void wb_track_resync(int fd, struct wb_slot *slot);
 
 /* The fd's offset is now `pos` (after a successful lseek). Never waits. */
 void wb_track_seeked(struct wb_slot *slot, off_t pos);
