@@ -1,0 +1,185 @@
+/* Exported doors for zero-copy transfers (policy in copy.c) and for the calls
+ * that create, duplicate and close fds (policy in lifecycle.c). */
+#undef _FORTIFY_SOURCE
+#define __NO_INLINE__ 1
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include "copy.h"
+#include "lifecycle.h"
+#include "real.h"
+
+#define WB_EXPORT __attribute__((visibility("default")))
+
+/* Fortified open entry points that compiled programs call; not in the headers
+ * unless fortification is on. closefrom/close_range exist since glibc 2.34. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+int close_range(unsigned int first, unsigned int last, int flags);
+void closefrom(int lowfd);
+
+/* open(2) reads a mode only when it may create a file. */
+#define WB_NEEDS_MODE(flags) (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
+#define WB_MODE_ARG(flags, last, mode)                   \
+	do {                                             \
+		va_list ap;                              \
+		va_start(ap, last);                      \
+		mode = WB_NEEDS_MODE(flags) ? (mode_t)va_arg(ap, int) : 0; \
+		va_end(ap);                              \
+	} while (0)
+
+WB_EXPORT ssize_t copy_file_range(int in, off64_t *off_in, int out, off64_t *off_out, size_t len,
+				  unsigned int flags)
+{
+	return wb_copy_file_range(in, off_in, out, off_out, len, flags, WB_NEXT(copy_file_range));
+}
+
+WB_EXPORT ssize_t splice(int in, off64_t *off_in, int out, off64_t *off_out, size_t len,
+			 unsigned int flags)
+{
+	return wb_splice(in, off_in, out, off_out, len, flags, WB_NEXT(splice));
+}
+
+WB_EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t count)
+{
+	return wb_sendfile(out, in, offset, count, WB_NEXT(sendfile));
+}
+
+WB_EXPORT ssize_t sendfile64(int out, int in, off64_t *offset, size_t count)
+{
+	return wb_sendfile64(out, in, offset, count, WB_NEXT(sendfile64));
+}
+
+WB_EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	WB_MODE_ARG(flags, flags, mode);
+	return wb_fd_opened(WB_NEXT(open)(path, flags, mode));
+}
+
+WB_EXPORT int open64(const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	WB_MODE_ARG(flags, flags, mode);
+	return wb_fd_opened(WB_NEXT(open64)(path, flags, mode));
+}
+
+WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	WB_MODE_ARG(flags, flags, mode);
+	return wb_fd_opened(WB_NEXT(openat)(dirfd, path, flags, mode));
+}
+
+WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	WB_MODE_ARG(flags, flags, mode);
+	return wb_fd_opened(WB_NEXT(openat64)(dirfd, path, flags, mode));
+}
+
+WB_EXPORT int __open_2(const char *path, int flags)
+{
+	return wb_fd_opened(WB_NEXT(__open_2)(path, flags));
+}
+
+WB_EXPORT int __open64_2(const char *path, int flags)
+{
+	return wb_fd_opened(WB_NEXT(__open64_2)(path, flags));
+}
+
+WB_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return wb_fd_opened(WB_NEXT(__openat_2)(dirfd, path, flags));
+}
+
+WB_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return wb_fd_opened(WB_NEXT(__openat64_2)(dirfd, path, flags));
+}
+
+WB_EXPORT int creat(const char *path, mode_t mode)
+{
+	return wb_fd_opened(WB_NEXT(creat)(path, mode));
+}
+
+WB_EXPORT int creat64(const char *path, mode_t mode)
+{
+	return wb_fd_opened(WB_NEXT(creat64)(path, mode));
+}
+
+WB_EXPORT int dup(int fd)
+{
+	return wb_fd_opened(WB_NEXT(dup)(fd));
+}
+
+WB_EXPORT int dup2(int fd, int target)
+{
+	if (fd != target)
+		wb_fd_closing(target);
+	return wb_fd_opened(WB_NEXT(dup2)(fd, target));
+}
+
+WB_EXPORT int dup3(int fd, int target, int flags)
+{
+	if (fd != target)
+		wb_fd_closing(target);
+	return wb_fd_opened(WB_NEXT(dup3)(fd, target, flags));
+}
+
+/* fcntl's third argument is an int or a pointer; like glibc, pass it on as a pointer. */
+static int wb_fcntl(int fd, int cmd, void *arg, int (*real)(int, int, ...))
+{
+	int ret = real(fd, cmd, arg);
+
+	if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		wb_fd_opened(ret);
+	else if (ret == 0 && cmd == F_SETFL)
+		wb_fd_flags_set(fd, (int)(long)arg);
+	return ret;
+}
+
+WB_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return wb_fcntl(fd, cmd, arg, WB_NEXT(fcntl));
+}
+
+WB_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return wb_fcntl(fd, cmd, arg, WB_NEXT(fcntl64));
+}
+
+WB_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		wb_fd_range_closing(first, last);
+	return WB_NEXT(close_range)(first, last, flags);
+}
+
+WB_EXPORT void closefrom(int lowfd)
+{
+	if (lowfd >= 0)
+		wb_fd_range_closing((unsigned int)lowfd, ~0U);
+	WB_NEXT(closefrom)(lowfd);
+}

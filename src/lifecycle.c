@@ -1,0 +1,56 @@
+/* fd lifecycle policy. */
+#define _GNU_SOURCE
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+
+#include "fdtable.h"
+#include "track.h"
+
+int wb_fd_opened(int fd)
+{
+	struct wb_slot *slot = wb_slot_peek(fd);
+
+	if (slot && wb_slot_class(slot) != WB_UNKNOWN)
+		wb_slot_set_class(slot, WB_UNKNOWN);
+	return fd;
+}
+
+void wb_fd_closing(int fd)
+{
+	struct wb_slot *slot = wb_slot_peek(fd);
+
+	if (!slot)
+		return;
+	if (wb_slot_class(slot) == WB_TRACKED)
+		/* An implicit close reports nothing to the program; neither do we. */
+		(void)wb_track_close(fd, slot, "implicit close");
+	else
+		wb_fd_opened(fd);
+}
+
+void wb_fd_range_closing(unsigned int first, unsigned int last)
+{
+	if (last >= WB_MAX_FDS)
+		last = WB_MAX_FDS - 1;
+	for (unsigned int fd = first; fd <= last && fd >= first; fd++) {
+		if (!wb_slot_peek((int)fd)) {
+			fd |= WB_SLOTS_PER_PAGE - 1; /* no page: skip to its end */
+			continue;
+		}
+		wb_fd_closing((int)fd);
+	}
+}
+
+void wb_fd_flags_set(int fd, int flags)
+{
+	struct wb_slot *slot = wb_slot_peek(fd);
+
+	if (!slot || wb_slot_class(slot) != WB_TRACKED)
+		return;
+	if (flags & O_DIRECT)
+		wb_slot_set_class(slot, WB_IGNORED); /* the cache is bypassed from now on */
+	else
+		__atomic_store_n(&slot->file->id.append, (flags & O_APPEND) != 0, __ATOMIC_RELAXED);
+}

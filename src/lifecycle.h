@@ -1,0 +1,18 @@
+/* fd lifecycle: state must never act on the wrong file. Every call that gives an
+ * fd number a new file resets its classification; every call that closes fds
+ * implicitly drains them first, as close() would. (Whatever slips past these,
+ * an fd closed by a call we do not see, is caught by the device+inode check
+ * made before any remembered state is acted on.) All preserve errno. */
+#ifndef WB_LIFECYCLE_H
+#define WB_LIFECYCLE_H
+
+/* fd now refers to a file just opened or duplicated. Returns fd. */
+int wb_fd_opened(int fd);
+/* fd is about to be closed implicitly (dup2/dup3 target). */
+void wb_fd_closing(int fd);
+/* Every fd in [first, last] is about to be closed (close_range, closefrom). */
+void wb_fd_range_closing(unsigned int first, unsigned int last);
+/* fcntl(F_SETFL) succeeded with these flags. */
+void wb_fd_flags_set(int fd, int flags);
+
+#endif
