@@ -31,7 +31,12 @@ HELPER_SRCS = $(wildcard tests/helpers/*.c)
 HELPERS     = $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 HELPER_CFLAGS = -std=gnu11 $(WARNINGS) $(SANFLAGS) $(CFLAGS)
 
-.PHONY: all test demo bench install uninstall clean helpers
+.PHONY: all test demo bench install uninstall clean helpers fuzz
+
+# libFuzzer targets (clang): tests/fuzz/NAME.c -> tests/bin/NAME; FUZZ_RUNS inputs each.
+FUZZ_CC   ?= clang
+FUZZ_RUNS ?= 1000000
+FUZZERS    = $(patsubst tests/fuzz/%.c,tests/bin/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 all: $(LIB)
 
@@ -46,6 +51,21 @@ tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS)
 	$(CC) $(HELPER_CFLAGS) -Isrc -o $@ $< -pthread
 
 helpers: $(HELPERS)
+
+tests/bin/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_HDRS) $(LIB_SRCS)
+	@mkdir -p tests/bin
+	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o $@ $<
+
+# Each target runs from its checked-in corpus; new inputs go to a scratch directory.
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+		name=$${f#tests/bin/fuzz_}; scratch=$$(mktemp -d); \
+		if ! $$f -runs=$(FUZZ_RUNS) -max_len=256 -print_final_stats=1 \
+			$$scratch tests/fuzz/corpus/$$name >$$scratch.log 2>&1; then \
+			cat $$scratch.log; echo "fuzz_$$name: FAILED"; exit 1; fi; \
+		echo "fuzz_$$name: $$(grep -E '^stat::number_of_executed_units' $$scratch.log | awk '{print $$2}') inputs, 0 crashes"; \
+		rm -rf $$scratch $$scratch.log; \
+	done
 
 -include tests/bench/bench.mk
 
@@ -69,4 +89,5 @@ uninstall:
 clean:
 	rm -f $(LIB) src/*.o
 	rm -rf tests/bin
+	rm -f crash-* leak-* timeout-* oom-*
 	rm -f $(BENCH_BINS)
