@@ -14,7 +14,14 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 ifneq ($(SANITIZE),)
-SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Programs that are not built with the sanitizer get its runtime preloaded first;
+# they leak at exit by design (dd, python), which is not what we are looking for.
+ifneq ($(findstring address,$(SANITIZE)),)
+export WBSHIM_TEST_PRELOAD := $(shell $(CC) -print-file-name=libasan.so)
+export ASAN_OPTIONS := detect_leaks=0:verify_asan_link_order=0:abort_on_error=1
+endif
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 endif
 
 LIB      = libwbshim.so
@@ -30,8 +37,18 @@ LIB_LIBS    = -ldl -pthread
 HELPER_SRCS = $(wildcard tests/helpers/*.c)
 HELPERS     = $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 HELPER_CFLAGS = -std=gnu11 $(WARNINGS) $(SANFLAGS) $(CFLAGS)
+# Thread tests under ThreadSanitizer: a TSan library cannot be preloaded into
+# uninstrumented programs, so the library's sources are linked into the helper
+# itself, whose definitions then interpose exactly like the preloaded library.
+TSAN_HELPERS = tests/bin/tsan-wbstorm tests/bin/tsan-wbstress
 
-.PHONY: all test demo bench install uninstall clean helpers fuzz
+# Objects are rebuilt when the flags change (switching SANITIZE on or off).
+BUILD_FLAGS = $(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) $(HELPER_CFLAGS)
+.build-flags: FORCE
+	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
+FORCE:
+
+.PHONY: all test demo bench install uninstall clean helpers fuzz FORCE
 
 # libFuzzer targets (clang): tests/fuzz/NAME.c -> tests/bin/NAME; FUZZ_RUNS inputs each.
 FUZZ_CC   ?= clang
@@ -40,17 +57,21 @@ FUZZERS    = $(patsubst tests/fuzz/%.c,tests/bin/%,$(wildcard tests/fuzz/fuzz_*.
 
 all: $(LIB)
 
-src/%.o: src/%.c $(LIB_HDRS)
+src/%.o: src/%.c $(LIB_HDRS) .build-flags
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS) src/export.map
 	$(CC) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS) $(LIB_LIBS)
 
-tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS)
+tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS) .build-flags
 	@mkdir -p tests/bin
 	$(CC) $(HELPER_CFLAGS) -Isrc -o $@ $< -pthread
 
-helpers: $(HELPERS)
+helpers: $(HELPERS) $(TSAN_HELPERS)
+
+tests/bin/tsan-%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS)
+	@mkdir -p tests/bin
+	$(CC) -std=gnu11 -fsanitize=thread -O1 -g $(WARNINGS) -Isrc -o $@ $< $(LIB_SRCS) -ldl -pthread
 
 tests/bin/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_HDRS) $(LIB_SRCS)
 	@mkdir -p tests/bin
@@ -69,7 +90,7 @@ fuzz: $(FUZZERS)
 
 -include tests/bench/bench.mk
 
-test: $(LIB) $(HELPERS)
+test: $(LIB) helpers
 	bats tests
 
 demo: $(LIB) bench-tools
@@ -87,7 +108,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(LIB) $(DESTDIR)$(BINDIR)/wbshim
 
 clean:
-	rm -f $(LIB) src/*.o
+	rm -f $(LIB) src/*.o .build-flags
 	rm -rf tests/bin
 	rm -f crash-* leak-* timeout-* oom-*
 	rm -f $(BENCH_BINS)

@@ -2,6 +2,8 @@
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 LIB="$ROOT/libwbshim.so"
 BIN="$ROOT/tests/bin"
+# Under `make test SANITIZE=...` the sanitizer runtime must be loaded first.
+PRELOAD="${WBSHIM_TEST_PRELOAD:+$WBSHIM_TEST_PRELOAD:}$LIB"
 MiB=1048576
 
 setup() {
@@ -21,13 +23,18 @@ require_disk_fs() {
 	esac
 }
 
+# The wrapper puts the library first in LD_PRELOAD, where a sanitizer runtime must be.
+require_plain_build() {
+	[ -z "${WBSHIM_TEST_PRELOAD:-}" ] || skip "sanitizer build: $1"
+}
+
 require_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: $1"
 }
 
 # Run a command under the shim.
 shim() {
-	LD_PRELOAD="$LIB" "$@"
+	LD_PRELOAD="$PRELOAD" "$@"
 }
 
 # trace_shim OUT CMD...: run CMD under the shim and strace; OUT gets one line per
@@ -37,7 +44,7 @@ shim() {
 trace_shim() {
 	local out=$1 rc=0
 	shift
-	strace -f -qq -e signal=none -o "$out.raw" -E LD_PRELOAD="$LIB" \
+	strace -f -qq -e signal=none -o "$out.raw" -E LD_PRELOAD="$PRELOAD" \
 		-e trace=sync_file_range,fadvise64${TRACE_EXTRA:+,$TRACE_EXTRA} "$@" || rc=$?
 	sed -E 's/^[0-9]+ +//' "$out.raw" |
 		grep -E "^(sync_file_range|fadvise64\(.*DONTNEED${TRACE_EXTRA:+|${TRACE_EXTRA//,/|}})" >"$out" || true

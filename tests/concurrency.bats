@@ -5,7 +5,7 @@ load common
 @test "threads: shared fd pwrite pool, private files, SIGALRM handler writing every ms" {
 	require_disk_fs
 	for i in 1 2 3; do
-		run timeout 120 env LD_PRELOAD="$LIB" WBSHIM_CHUNK=256K WBSHIM_DEPTH=2 "$BIN/wbstress" threads "$WORK"
+		run timeout 120 env LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=256K WBSHIM_DEPTH=2 "$BIN/wbstress" threads "$WORK"
 		echo "$output"
 		[ "$status" -eq 0 ] && [ "$output" = ok ]
 	done
@@ -13,7 +13,7 @@ load common
 
 @test "fork: children write their own files and exit while the parent writes" {
 	require_disk_fs
-	run timeout 120 env LD_PRELOAD="$LIB" WBSHIM_CHUNK=256K "$BIN/wbstress" fork "$WORK"
+	run timeout 120 env LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=256K "$BIN/wbstress" fork "$WORK"
 	echo "$output"
 	[ "$status" -eq 0 ] && [ "$output" = ok ]
 }

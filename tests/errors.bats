@@ -72,7 +72,7 @@ os.close(fd)'
 	plain=$(python3 -c "$prog" "$DEV")
 	teardown_rigs
 	make_failing_loop
-	shimmed=$(LD_PRELOAD="$LIB" WBSHIM_CHUNK=4M python3 -c "$prog" "$DEV")
+	shimmed=$(LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=4M python3 -c "$prog" "$DEV")
 	echo "plain: $plain"
 	echo "shim:  $shimmed"
 	[ "$plain" = "$shimmed" ]

@@ -6,7 +6,7 @@ load common
 trace_named() {
 	local out=$1
 	shift
-	strace -f -qq -y -e signal=none -o "$out" -E LD_PRELOAD="$LIB" -E WBSHIM_CHUNK=4M \
+	strace -f -qq -y -e signal=none -o "$out" -E LD_PRELOAD="$PRELOAD" -E WBSHIM_CHUNK=4M \
 		-e trace=sync_file_range,fadvise64 "$@"
 	grep -E 'sync_file_range|DONTNEED' "$out" >"$out.ours" || true
 }

@@ -7,7 +7,7 @@ load common
 @test "stress: no deadlock, no crash, contents exact (${STRESS_SECONDS:-20} s)" {
 	require_disk_fs
 	seconds=${STRESS_SECONDS:-20}
-	run timeout $((seconds + 120)) env LD_PRELOAD="$LIB" WBSHIM_CHUNK=256K WBSHIM_DEPTH=2 \
+	run timeout $((seconds + 120)) env LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=256K WBSHIM_DEPTH=2 \
 		"$BIN/wbstorm" "$WORK" "$seconds"
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -60,7 +60,7 @@ a.close(); t.join()'
 	# 1000 writes from dd to a pipe: the shim adds a single fstat of fd 1, nothing else.
 	calls='trace=fstat,newfstatat,fcntl,fstatfs,lseek,sync_file_range,fadvise64'
 	strace -qq -o "$WORK/plain" -e "$calls" dd if=/dev/zero bs=4k count=1000 status=none | cat >/dev/null
-	strace -qq -o "$WORK/shim" -E LD_PRELOAD="$LIB" -e "$calls" \
+	strace -qq -o "$WORK/shim" -E LD_PRELOAD="$PRELOAD" -e "$calls" \
 		dd if=/dev/zero bs=4k count=1000 status=none | cat >/dev/null
 	plain=$(grep -c '^[a-z0-9_]*(1,' "$WORK/plain" || true)
 	shimmed=$(grep -c '^[a-z0-9_]*(1,' "$WORK/shim" || true)
