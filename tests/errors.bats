@@ -78,3 +78,66 @@ os.close(fd)'
 	[ "$plain" = "$shimmed" ]
 	[ "$shimmed" = "$(printf 'fsync 1 Input/output error\nfsync 2 ok')" ]
 }
+
+# fault_case NAME EXPECT COMMAND: run COMMAND (with $DEV as its target) plainly and
+# under the shim, each on a fresh failing device. The shim must report failure
+# whenever the plain run does, with the same error text, and EXPECT says whether
+# the shim must fail even when the plain run passed (a lost write nobody checked
+# with fsync: close/fclose now report it).
+fault_case() {
+	local name=$1 expect=$2 command=$3 plain_status plain_output
+	make_failing_loop
+	run sh -c "${command//\$DEV/$DEV}"
+	plain_status=$status plain_output=$output
+	teardown_rigs
+	make_failing_loop
+	run env LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=4M sh -c "${command//\$DEV/$DEV}"
+	teardown_rigs
+	echo "$name: plain=$plain_status ($plain_output) shim=$status ($output)"
+	if [ "$plain_status" -ne 0 ]; then
+		[ "$status" -ne 0 ] && [[ "$output" == *"Input/output error"* ]]
+	fi
+	if [ "$expect" = must-fail ]; then
+		[ "$status" -ne 0 ] && [[ "$output" == *"Input/output error"* ]]
+	fi
+	FAULTS=$((FAULTS + 1))
+}
+
+@test "every call family learns of writeback failure at least as surely as without the shim" {
+	require_root "loop devices and tmpfs mounts"
+	FAULTS=0
+	for mode in write writev pwrite pwritev pwritev2; do
+		fault_case "$mode+fsync" must-fail "$BIN/wbwrite $mode \$DEV 64M 1M --fsync"
+		fault_case "$mode+fdatasync" must-fail "$BIN/wbwrite $mode \$DEV 64M 1M --fdatasync"
+		fault_case "$mode, close only" must-fail "$BIN/wbwrite $mode \$DEV 64M 1M"
+	done
+	fault_case "fwrite, fclose only" must-fail "$BIN/wbstdio fwrite \$DEV 64"
+	fault_case "putc, fclose only" must-fail "$BIN/wbstdio putc \$DEV 64"
+	fault_case "dd conv=fdatasync" must-fail "dd if=/dev/zero of=\$DEV bs=1M count=64 conv=fdatasync status=none"
+	fault_case "dd, no sync" may-pass "dd if=/dev/zero of=\$DEV bs=1M count=64 status=none"
+	echo "fault cases: $FAULTS"
+	[ "$FAULTS" -eq 19 ]
+}
+
+@test "sendfile into a file on a failing device: the error reaches the program" {
+	# (copy_file_range is EXDEV between two filesystems; sendfile is the zero-copy
+	# call that crosses them, and shares the chunked-transfer code.)
+	require_root "loop devices, tmpfs and ext4 mounts"
+	head -c $((64 * MiB)) /dev/urandom >"$WORK/src"
+	for side in plain shim; do
+		make_failing_loop
+		mount_ext4 "$DEV" "$WORK/fs"
+		rc=0
+		if [ $side = shim ]; then
+			LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=4M "$BIN/wbcopy" sendfile "$WORK/src" "$WORK/fs/c" >"$WORK/$side.out" 2>&1 || rc=$?
+		else
+			"$BIN/wbcopy" sendfile "$WORK/src" "$WORK/fs/c" >"$WORK/$side.out" 2>&1 || rc=$?
+		fi
+		echo "$side: exit=$rc $(tail -2 "$WORK/$side.out" | tr '\n' ' ')"
+		eval "${side}_rc=$rc"
+		teardown_rigs
+	done
+	# wbcopy checks close(): the shim reports the consumed writeback error there.
+	[ "$shim_rc" -ne 0 ]
+	[ "$shim_rc" -ge "$plain_rc" ]
+}
