@@ -120,13 +120,16 @@ static void *writer(void *arg)
 
 static void *forker(void *arg)
 {
+	unsigned char *buf = malloc(BLOCK);
+	char path[4000];
+
 	(void)arg;
 	for (unsigned n = 0; !stop; n++) {
+		/* Everything the child needs is prepared here: after fork() in a threaded
+		 * process it may only make async-signal-safe calls (no malloc, no stdio). */
+		snprintf(path, sizeof(path), "%s/child-%u", dir, n % 8);
 		pid_t pid = fork();
 		if (pid == 0) {
-			char path[4000];
-			unsigned char *buf = malloc(BLOCK);
-			snprintf(path, sizeof(path), "%s/child-%u", dir, n % 8);
 			int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 			for (int b = 0; fd >= 0 && b < 128; b++) {
 				fill(buf, BLOCK, (unsigned long long)b * BLOCK, 1000 + n);
@@ -140,13 +143,13 @@ static void *forker(void *arg)
 		do /* the millisecond SIGALRM interrupts waitpid */
 			got = pid < 0 ? pid : waitpid(pid, &status, 0);
 		while (got < 0 && errno == EINTR);
-		if (got != pid || !WIFEXITED(status) ||
-		    WEXITSTATUS(status) != 0) {
+		if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "wbstorm: child %u: status %#x\n", n, status);
 			atomic_fetch_add(&failures, 1);
 		}
 		atomic_fetch_add(&ops, 1);
 	}
+	free(buf);
 	return NULL;
 }
 
