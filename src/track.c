@@ -173,29 +173,34 @@ static bool wb_write_start(struct wb_file *file, int64_t at, int64_t cursor, uin
 	return true;
 }
 
+/* The tracked state of fd, classifying it on first use (*slot may be NULL: it is
+ * looked up). NULL if fd is not, or cannot be, tracked. */
+static struct wb_file *wb_file_of(int fd, struct wb_slot **slot)
+{
+	if (!wb_ready())
+		return NULL;
+	if (!*slot && !(*slot = wb_slot_get(fd)))
+		return NULL;
+	switch (wb_slot_class(*slot)) {
+	case WB_IGNORED:
+		return NULL;
+	case WB_UNKNOWN:
+		return wb_track_new(fd, *slot);
+	case WB_TRACKED:
+	default:
+		return (*slot)->file;
+	}
+}
+
 static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 {
+	struct wb_file *file = wb_file_of(fd, &slot);
 	int64_t cursor = -1;
-	struct wb_file *file;
 	uint64_t start;
 	bool known, full;
 
-	if (!wb_ready())
+	if (!file)
 		return;
-	if (!slot && !(slot = wb_slot_get(fd)))
-		return;
-	switch (wb_slot_class(slot)) {
-	case WB_IGNORED:
-		return;
-	case WB_UNKNOWN:
-		if (!(file = wb_track_new(fd, slot)))
-			return;
-		break;
-	case WB_TRACKED:
-	default:
-		file = slot->file;
-		break;
-	}
 	if (at >= 0 && file->id.append)
 		at = WB_AT_EOF; /* Linux appends even for pwrite on an O_APPEND fd */
 	else if (at <= WB_AT_EXACT(0))
@@ -237,15 +242,12 @@ void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 
 struct wb_slot *wb_track_destination(int fd)
 {
-	struct wb_slot *slot;
+	struct wb_slot *slot = NULL;
 	int saved = errno;
+	struct wb_file *file = wb_file_of(fd, &slot);
 
-	if (!wb_ready() || !(slot = wb_slot_get(fd)))
-		return NULL;
-	if (wb_slot_class(slot) == WB_UNKNOWN)
-		(void)wb_track_new(fd, slot);
 	errno = saved;
-	return wb_slot_class(slot) == WB_TRACKED ? slot : NULL;
+	return file ? slot : NULL;
 }
 
 /* Move the cached offset to `now`; true (with *from) if that was forward from a
