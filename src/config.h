@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WB_CHUNK_DEFAULT (8ULL << 20)
+#define WB_CHUNK_DEFAULT (4ULL << 20) /* 4M x depth 4: see README, "Choosing the defaults" */
 #define WB_CHUNK_MIN (256ULL << 10)
 #define WB_CHUNK_MAX (1ULL << 30)
-#define WB_DEPTH_DEFAULT 1U
+#define WB_DEPTH_DEFAULT 4U
 #define WB_DEPTH_MAX 64U
 
 struct wb_config {

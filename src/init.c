@@ -21,7 +21,8 @@ static __thread bool wb_starting_here __attribute__((tls_model("initial-exec")))
 
 static void wb_report_open(int fd, struct wb_slot *slot)
 {
-	if (slot->file)
+	/* A file that was only classified (a seek, a duplicate fd) has nothing to report. */
+	if (slot->file && __atomic_load_n(&slot->file->stats.bytes, __ATOMIC_RELAXED) != 0)
 		wb_stats_report(fd, &slot->file->stats, "at exit");
 }
 

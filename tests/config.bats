@@ -14,8 +14,8 @@ load common
 	WBSHIM_CHUNK=banana trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=1M count=17 status=none 2>"$WORK/err"
 	cat "$WORK/err"
 	[ "$(grep -c . "$WORK/err")" -eq 1 ]
-	grep -Eq '^wbshim\[dd [0-9]+\]: WBSHIM_CHUNK="banana" .*using 8388608$' "$WORK/err"
-	grep -q 'sync_file_range(1, 8388608, 8388608, SYNC_FILE_RANGE_WRITE)' "$WORK/t"
+	grep -Eq '^wbshim\[dd [0-9]+\]: WBSHIM_CHUNK="banana" .*using 4194304$' "$WORK/err"
+	grep -q 'sync_file_range(1, 4194304, 4194304, SYNC_FILE_RANGE_WRITE)' "$WORK/t"
 	[ "$(stat -c %s "$WORK/out")" -eq $((17 * MiB)) ]
 }
 
@@ -34,7 +34,7 @@ load common
 		shim dd if=/dev/zero of="$WORK/out" bs=1M count=4 status=none 2>"$WORK/err"
 	cat "$WORK/err"
 	[ "$(grep -c . "$WORK/err")" -eq 4 ]
-	grep -q 'WBSHIM_DEPTH="two" is not a number; using 1' "$WORK/err"
+	grep -q 'WBSHIM_DEPTH="two" is not a number; using 4' "$WORK/err"
 	grep -q 'WBSHIM_DROP="maybe" is not one of' "$WORK/err"
 	grep -q 'WBSHIM_VERBOSE="loud"' "$WORK/err"
 	grep -q 'WBSHIM_DISABLE="perhaps"' "$WORK/err"
