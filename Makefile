@@ -2,6 +2,8 @@
 # make [all] | test | demo | bench | install | uninstall | clean
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined (or thread).
 
+.DEFAULT_GOAL := all
+
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin

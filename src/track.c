@@ -307,25 +307,55 @@ void wb_track_seeked(struct wb_slot *slot, off_t pos)
 	}
 }
 
+/* Pacing across files. A program that writes many files, each a few chunks or less
+ * (tar -x, rsync, a backup), would otherwise leave every file's tail to the kernel,
+ * and those add up to gigabytes. So close() kicks the tail of any file that wrote a
+ * quarter chunk or more, and counts the bytes it leaves in flight, over all files,
+ * in wb_loose. When they exceed WB_LOOSE_CHUNKS chunks, that close waits
+ * for its own file instead: the older tails were queued before it, so in practice
+ * they are on disk by then too, and the count starts again. Smaller files (temporary
+ * files, most of which die in the cache) are left to the kernel untouched. */
+#define WB_CLOSE_KICK_MIN 4 /* chunk / this: the smallest file kicked at close */
+#define WB_LOOSE_CHUNKS 2
+static uint64_t wb_loose;
+
+/* Chunks to leave in flight after kicking a closing file's tail of `bytes`. */
+static unsigned int wb_close_keep(const struct wb_file *file, uint64_t bytes)
+{
+	uint64_t loose;
+
+	if (file->id.remote)
+		return 1; /* never waited for anyway */
+	loose = __atomic_add_fetch(&wb_loose, bytes, __ATOMIC_RELAXED);
+	if (loose <= WB_LOOSE_CHUNKS * wb_cfg.chunk)
+		return 1;
+	__atomic_store_n(&wb_loose, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
 int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 {
 	struct wb_file *file = slot->file;
 	int saved = errno;
 	struct wb_batch tail;
-	bool have_tail = false;
+	bool have_tail = false, act = false;
+	uint64_t tail_bytes = 0;
 	int latched;
 
-	/* Small files (never a full chunk) are left to the kernel exactly as they were. */
-	if (file->driven && wb_identity_matches(fd, &file->id)) {
-		if (wb_slot_lock(slot)) {
+	if (wb_slot_lock(slot)) {
+		tail_bytes = file->pipe.pending_bytes;
+		act = file->driven || tail_bytes >= wb_cfg.chunk / WB_CLOSE_KICK_MIN;
+		if (act)
 			have_tail = wb_pipe_take_kick(&file->pipe, &tail);
-			wb_slot_unlock(slot);
-		}
-		/* Start the tail, then wait for the older chunks: the tail is not waited
-		 * for, so close() costs at most the chunks already in flight. */
+		wb_slot_unlock(slot);
+	}
+	if (act && wb_identity_matches(fd, &file->id)) {
+		/* Start the tail, then wait for the older chunks, and usually not for the
+		 * tail: close() costs the chunks already in flight, or, once in a while,
+		 * this file's tail too (see wb_close_keep). */
 		if (have_tail)
 			wb_kick(fd, slot, file, &tail);
-		wb_drain(fd, slot, file, have_tail ? 1 : 0);
+		wb_drain(fd, slot, file, have_tail ? wb_close_keep(file, tail_bytes) : 0);
 	}
 	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
 	if (file->stats.bytes)

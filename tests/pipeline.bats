@@ -46,10 +46,38 @@ load common
 	diff -u "$WORK/want" "$WORK/t"
 }
 
-@test "a file smaller than one chunk is left entirely to the kernel" {
+@test "a file smaller than a quarter chunk is left entirely to the kernel" {
 	require_disk_fs
-	trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=1M count=3 status=none
+	WBSHIM_CHUNK=4M trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=1020K count=1 status=none
 	[ ! -s "$WORK/t" ]
+}
+
+@test "a file smaller than one chunk is kicked at close, not waited for" {
+	require_disk_fs
+	WBSHIM_CHUNK=4M trace_shim "$WORK/t" dd if=/dev/zero of="$WORK/out" bs=1M count=3 status=none
+	echo 'sync_file_range(1, 0, 3145728, SYNC_FILE_RANGE_WRITE) = 0' | diff -u - "$WORK/t"
+}
+
+@test "many files: closes leave at most two chunks in flight across files (tar -x)" {
+	require_disk_fs
+	mkdir "$WORK/src" "$WORK/plain" "$WORK/shim"
+	for i in $(seq -w 1 12); do
+		head -c 3M /dev/urandom >"$WORK/src/big$i"
+		head -c 100K /dev/urandom >"$WORK/src/small$i"
+	done
+	tar -C "$WORK/src" --sort=name -cf "$WORK/a.tar" .
+	tar -C "$WORK/plain" -xf "$WORK/a.tar"
+	WBSHIM_CHUNK=4M trace_shim "$WORK/t" tar -C "$WORK/shim" -xf "$WORK/a.tar"
+	diff -r "$WORK/plain" "$WORK/shim"
+	cat "$WORK/t"
+	# Every 3 MiB file is kicked whole at close; the 100 KiB ones are not touched.
+	[ "$(grep -c 'sync_file_range([0-9]*, 0, 3145728, SYNC_FILE_RANGE_WRITE)' "$WORK/t")" -eq 12 ]
+	[ "$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t")" -eq 12 ]
+	# 3 + 3 = 6 MiB in flight is within two chunks; the third close waits for its file
+	# and drops it, and the count starts again: big03, big06, big09 and big12.
+	[ "$(grep -c 'sync_file_range([0-9]*, 0, 3145728, SYNC_FILE_RANGE_WAIT_AFTER)' "$WORK/t")" -eq 4 ]
+	[ "$(grep -c 'fadvise64([0-9]*, 0, 3145728, POSIX_FADV_DONTNEED)' "$WORK/t")" -eq 4 ]
+	[ "$(count_lines WAIT_AFTER "$WORK/t")" -eq 4 ]
 }
 
 @test "page-cache residue: at most (depth+1) chunks with the shim, the whole file without" {
