@@ -250,6 +250,9 @@ make_tree() {
 @test "curl file:// -o (stdio fwrite)" {
 	require_disk_fs
 	require_cmd curl curl
+	# Seen on Debian 12: curl with libasan preloaded never returns from setlocale(),
+	# with or without wbshim behind it.
+	require_plain_build "curl hangs in setlocale() under a preloaded libasan, shim or not"
 	make_input
 	run_both 'curl -s "file://$IN" -o "$OUT"'
 	residue_ok
