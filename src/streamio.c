@@ -43,22 +43,6 @@ int wb_puts(const char *text)
 	return ret;
 }
 
-int wb_putc(int c, FILE *fp, wb_putc_fn real)
-{
-	int ret = real(c, fp);
-
-	wb_stdio_tick(fp);
-	return ret;
-}
-
-int wb_putchar(int c, wb_putchar_fn real)
-{
-	int ret = real(c);
-
-	wb_stdio_tick(stdout);
-	return ret;
-}
-
 /* Called by programs' inlined putc_unlocked & co. when the buffer is full: the
  * buffer is being written, one sample per buffer. */
 int wb_overflow(FILE *fp, int c)

@@ -1,6 +1,7 @@
 /* onebyte: cost of one 1-byte write() in ns, to measure the shim's per-call overhead
- * (goal: <= 2 % over libc; see shared/PATHOLOGY.md). Best of 5 repetitions, because the
- * noise on a shared machine only ever adds time. */
+ * (goal: <= 2 % over libc; see shared/PATHOLOGY.md). With --putc, the cost of one
+ * putc() to a stdio stream on the same path instead (the stdio doors' overhead).
+ * Best of 5 repetitions, because the noise on a shared machine only ever adds time. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -29,21 +30,35 @@ static void fail(const char *what, const char *path)
 	exit(1);
 }
 
+/* Back to offset 0, through stdio when the bytes go through it. */
+static int to_start(int fd, FILE *stream)
+{
+	return stream ? fseeko(stream, 0, SEEK_SET) : (lseek(fd, 0, SEEK_SET) < 0 ? -1 : 0);
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : "/dev/null";
+	const char *path;
 	unsigned long long iterations = 2000000;
 	uint64_t best = UINT64_MAX;
 	struct stat st;
+	FILE *stream = NULL;
 	char *end;
-	int fd, rewind_file;
+	int fd, rewind_file, use_putc = 0;
 
+	if (argc > 1 && strcmp(argv[1], "--putc") == 0) {
+		use_putc = 1;
+		argv++;
+		argc--;
+	}
 	if (argc > 3 || (argc > 1 && strcmp(argv[1], "--help") == 0)) {
-		fputs("Usage: onebyte [PATH (default /dev/null)] [ITERATIONS (default 2000000)]\n"
-		      "Prints ns_per_write=N: the best of 5 runs of ITERATIONS 1-byte write()s.\n",
+		fputs("Usage: onebyte [--putc] [PATH (default /dev/null)] [ITERATIONS (default 2000000)]\n"
+		      "Prints ns_per_write=N: the best of 5 runs of ITERATIONS 1-byte write()s\n"
+		      "(ns_per_putc=N with --putc: putc() to a stdio stream on PATH).\n",
 		      stderr);
 		return argc > 3 ? 2 : 0;
 	}
+	path = argc > 1 ? argv[1] : "/dev/null";
 	if (argc > 2) {
 		iterations = strtoull(argv[2], &end, 10);
 		if (*end || end == argv[2] || iterations == 0) {
@@ -57,26 +72,31 @@ int main(int argc, char **argv)
 	if (fstat(fd, &st) != 0)
 		fail("fstat", path);
 	rewind_file = S_ISREG(st.st_mode);
+	if (use_putc && !(stream = fdopen(fd, "w")))
+		fail("fdopen", path);
 
 	for (int rep = 0; rep < REPETITIONS; rep++) {
-		if (rewind_file && lseek(fd, 0, SEEK_SET) < 0)
+		if (rewind_file && to_start(fd, stream) != 0)
 			fail("lseek", path);
 		uint64_t start = now_ns();
 
 		for (unsigned long long i = 0; i < iterations; i++) {
-			if (write(fd, "x", 1) != 1)
+			if (stream ? putc('x', stream) == EOF : write(fd, "x", 1) != 1)
 				fail("write", path);
-			/* The lseek is inside the timed loop but costs 1/4096 of a call per write. */
+			/* The seek is inside the timed loop but costs 1/4096 of a call per write. */
 			if (rewind_file && i % REWIND_EVERY == REWIND_EVERY - 1 &&
-			    lseek(fd, 0, SEEK_SET) < 0)
+			    to_start(fd, stream) != 0)
 				fail("lseek", path);
 		}
+		if (stream && fflush(stream) != 0)
+			fail("fflush", path);
 		uint64_t elapsed = now_ns() - start;
 		if (elapsed < best)
 			best = elapsed;
 	}
-	if (close(fd) != 0)
+	if (stream ? fclose(stream) != 0 : close(fd) != 0)
 		fail("close", path);
-	printf("ns_per_write=%.1f\n", (double)best / (double)iterations);
+	printf("%s=%.1f\n", stream ? "ns_per_putc" : "ns_per_write",
+	       (double)best / (double)iterations);
 	return 0;
 }
