@@ -15,7 +15,7 @@ BENCH_BINS := $(BENCH_DIR)/loadgen $(BENCH_DIR)/onebyte $(BENCH_DIR)/sampler $(B
 bench-tools: $(BENCH_BINS)
 
 # Libc only: no -l flags. The tools must stay free of wbshim so they measure it from outside.
-$(BENCH_BINS): $(BENCH_DIR)/%: $(BENCH_DIR)/%.c
+$(BENCH_BINS): $(BENCH_DIR)/%: $(BENCH_DIR)/%.c $(BENCH_DIR)/bench.h
 	$(CC) $(CFLAGS) $(WARNINGS) $(LDFLAGS) -o $@ $<
 
 bench-clean:

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #ifndef RWF_DONTCACHE
 #define RWF_DONTCACHE 0x00000080 /* Linux 6.14 uapi; glibc 2.36 headers predate it */
 #endif
@@ -35,25 +37,11 @@ struct options {
 static uint64_t *latencies;
 static size_t latency_count, latency_cap;
 
-static void die_errno(const char *what, const char *path)
-{
-	fprintf(stderr, "loadgen: %s %s: %s\n", what, path, strerror(errno));
-	exit(1);
-}
-
 static void die_usage(const char *message, const char *value)
 {
 	fprintf(stderr, "loadgen: %s%s%s%s (see --help)\n", message, *value ? " '" : "", value,
 		*value ? "'" : "");
 	exit(2);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t parse_size(const char *text, const char *option)

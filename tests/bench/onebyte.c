@@ -13,22 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define REPETITIONS 5
 #define REWIND_EVERY 4096 /* keeps a regular file at one page: we time write(), not the fs */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void fail(const char *what, const char *path)
-{
-	fprintf(stderr, "onebyte: %s %s: %s\n", what, path, strerror(errno));
-	exit(1);
-}
 
 /* Back to offset 0, through stdio when the bytes go through it. */
 static int to_start(int fd, FILE *stream)
@@ -68,34 +56,34 @@ int main(int argc, char **argv)
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
-		fail("open", path);
+		die_errno("open", path);
 	if (fstat(fd, &st) != 0)
-		fail("fstat", path);
+		die_errno("fstat", path);
 	rewind_file = S_ISREG(st.st_mode);
 	if (use_putc && !(stream = fdopen(fd, "w")))
-		fail("fdopen", path);
+		die_errno("fdopen", path);
 
 	for (int rep = 0; rep < REPETITIONS; rep++) {
 		if (rewind_file && to_start(fd, stream) != 0)
-			fail("lseek", path);
+			die_errno("lseek", path);
 		uint64_t start = now_ns();
 
 		for (unsigned long long i = 0; i < iterations; i++) {
 			if (stream ? putc('x', stream) == EOF : write(fd, "x", 1) != 1)
-				fail("write", path);
+				die_errno("write", path);
 			/* The seek is inside the timed loop but costs 1/4096 of a call per write. */
 			if (rewind_file && i % REWIND_EVERY == REWIND_EVERY - 1 &&
 			    to_start(fd, stream) != 0)
-				fail("lseek", path);
+				die_errno("lseek", path);
 		}
 		if (stream && fflush(stream) != 0)
-			fail("fflush", path);
+			die_errno("fflush", path);
 		uint64_t elapsed = now_ns() - start;
 		if (elapsed < best)
 			best = elapsed;
 	}
 	if (stream ? fclose(stream) != 0 : close(fd) != 0)
-		fail("close", path);
+		die_errno("close", path);
 	printf("%s=%.1f\n", stream ? "ns_per_putc" : "ns_per_write",
 	       (double)best / (double)iterations);
 	return 0;

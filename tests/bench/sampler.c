@@ -19,18 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static void die(const char *what, const char *arg)
-{
-	fprintf(stderr, "sampler: %s %s: %s\n", what, arg, strerror(errno));
-	exit(1);
 }
 
 /* pread at 0 regenerates a /proc or cgroup file without reopening it on every sample. */
@@ -105,16 +101,16 @@ int main(int argc, char **argv)
 
 	int meminfo_fd = open("/proc/meminfo", O_RDONLY);
 	if (meminfo_fd < 0)
-		die("open", "/proc/meminfo");
+		die_errno("open", "/proc/meminfo");
 	if (cgroup_dir) {
 		snprintf(buf, sizeof(buf), "%s/memory.usage_in_bytes", cgroup_dir);
 		cgroup_fd = open(buf, O_RDONLY);
 		if (cgroup_fd < 0)
-			die("open", buf);
+			die_errno("open", buf);
 	}
 	FILE *csv = csv_path ? fopen(csv_path, "w") : NULL;
 	if (csv_path && !csv)
-		die("open", csv_path);
+		die_errno("open", csv_path);
 	if (csv)
 		fprintf(csv, "t_ms,dirty_kb,writeback_kb%s\n", cgroup_fd >= 0 ? ",cgroup_kb" : "");
 
@@ -126,16 +122,16 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		child = fork();
 		if (child < 0)
-			die("fork", argv[optind]);
+			die_errno("fork", argv[optind]);
 		if (child == 0) {
 			execvp(argv[optind], argv + optind);
-			die("exec", argv[optind]);
+			die_errno("exec", argv[optind]);
 		}
 	} else if (pid) {
 		/* A pidfd also reports a zombie as exited, which kill(pid, 0) would not. */
 		pidfd = pidfd_open(pid, 0);
 		if (pidfd < 0 && errno != ENOSYS)
-			die("watch pid", pid_arg);
+			die_errno("watch pid", pid_arg);
 	}
 
 	struct timespec start, next;
@@ -150,7 +146,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (!read_at_zero(meminfo_fd, buf, sizeof(buf)))
-			die("read", "/proc/meminfo");
+			die_errno("read", "/proc/meminfo");
 		long long dirty = meminfo_kb(buf, "\nDirty:"), writeback = meminfo_kb(buf, "\nWriteback:");
 		long long cgroup_bytes = -1;
 		if (cgroup_fd >= 0 && read_at_zero(cgroup_fd, buf, sizeof(buf)))
@@ -188,7 +184,7 @@ int main(int argc, char **argv)
 			;
 	}
 	if (csv && fclose(csv) != 0)
-		die("write", csv_path);
+		die_errno("write", csv_path);
 	if (stop_requested && child) {
 		kill(child, SIGTERM); /* our stop is its stop; a Ctrl-C already reached it */
 		waitpid(child, &child_status, 0);

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MAX_SAMPLES (1u << 20) /* 29 hours at 10 per second */
 
 static volatile sig_atomic_t stop_requested;
@@ -27,20 +29,6 @@ static void on_stop_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what, const char *path)
-{
-	fprintf(stderr, "victim: %s %s: %s\n", what, path, strerror(errno));
-	exit(1);
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -70,7 +58,7 @@ static uint64_t write_block(int fd, const char *buf, size_t len, const char *pat
 		if (done < 0 && errno == EINTR)
 			continue;
 		if (done < 0)
-			die("write", path);
+			die_errno("write", path);
 		buf += done;
 		len -= (size_t)done;
 	}
@@ -110,11 +98,11 @@ int main(int argc, char **argv)
 	size_t block = (size_t)block_kb << 10;
 	char *buf = malloc(block);
 	if (!buf)
-		die("malloc", "buffer");
+		die_errno("malloc", "buffer");
 	memset(buf, 'v', block);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
-		die("open", path);
+		die_errno("open", path);
 
 	/* No SA_RESTART: a stop must cut the sleep short. */
 	struct sigaction sa = { .sa_handler = on_stop_signal };
@@ -131,7 +119,7 @@ int main(int argc, char **argv)
 		uint64_t t0 = now_ns();
 		uint64_t w = write_block(fd, buf, block, path);
 		if (fdatasync(fd) != 0)
-			die("fdatasync", path);
+			die_errno("fdatasync", path);
 		samples[n++] = now_ns() - t0;
 		if (w > max_write)
 			max_write = w;
@@ -151,7 +139,7 @@ int main(int argc, char **argv)
 			;
 	}
 	if (close(fd) != 0)
-		die("close", path);
+		die_errno("close", path);
 
 	size_t over = 0;
 	for (size_t i = 0; i < n; i++)
