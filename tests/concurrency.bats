@@ -7,7 +7,8 @@ load common
 	for i in 1 2 3; do
 		run timeout 120 env LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=256K WBSHIM_DEPTH=2 "$BIN/wbstress" threads "$WORK"
 		echo "$output"
-		[ "$status" -eq 0 ] && [ "$output" = ok ]
+		[ "$status" -eq 0 ]
+		[ "$output" = ok ]
 	done
 }
 
@@ -15,7 +16,8 @@ load common
 	require_disk_fs
 	run timeout 120 env LD_PRELOAD="$PRELOAD" WBSHIM_CHUNK=256K "$BIN/wbstress" fork "$WORK"
 	echo "$output"
-	[ "$status" -eq 0 ] && [ "$output" = ok ]
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
 }
 
 @test "exec: a program exec'd with tracked fds open starts clean" {

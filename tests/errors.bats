@@ -15,7 +15,8 @@ load rigs
 	WBSHIM_CHUNK=4M run trace_shim "$WORK/t" dd if=/dev/zero of="$dev" bs=1M count=64 conv=fsync status=none
 	echo "plain: $plain_status $plain_output"
 	echo "shim:  $status $output"
-	[ "$plain_status" -eq 1 ] && [[ "$plain_output" == *"Input/output error"* ]]
+	[ "$plain_status" -eq 1 ]
+	[[ "$plain_output" == *"Input/output error"* ]]
 	[ "$status" -eq "$plain_status" ]
 	[[ "$output" == *"Input/output error"* ]]
 	# The error really was consumed by one of our waits: without the latch, fsync would have passed.
@@ -95,10 +96,12 @@ fault_case() {
 	teardown_rigs
 	echo "$name: plain=$plain_status ($plain_output) shim=$status ($output)"
 	if [ "$plain_status" -ne 0 ]; then
-		[ "$status" -ne 0 ] && [[ "$output" == *"Input/output error"* ]]
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"Input/output error"* ]]
 	fi
 	if [ "$expect" = must-fail ]; then
-		[ "$status" -ne 0 ] && [[ "$output" == *"Input/output error"* ]]
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"Input/output error"* ]]
 	fi
 	FAULTS=$((FAULTS + 1))
 }

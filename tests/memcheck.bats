@@ -10,7 +10,8 @@ load common
 	run timeout 300 env WBSHIM_CHUNK=256K WBSHIM_DEPTH=2 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 		"$BIN/tsan-wbstorm" "$WORK" "${STRESS_SECONDS:-10}"
 	echo "$output"
-	[ "$status" -eq 0 ] && [[ "$output" == "ok ops="* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "ok ops="* ]]
 	[[ "$output" != *"ThreadSanitizer"* ]]
 }
 
@@ -21,7 +22,8 @@ load common
 		run timeout 300 env WBSHIM_CHUNK=256K TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 			"$BIN/tsan-wbstress" $mode "$WORK"
 		echo "$output"
-		[ "$status" -eq 0 ] && [ "$output" = ok ]
+		[ "$status" -eq 0 ]
+		[ "$output" = ok ]
 	done
 }
 

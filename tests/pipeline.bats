@@ -125,7 +125,8 @@ load common
 	echo "seeks=$seeks waits=$waits"
 	[ "$seeks" -ge 96 ]
 	# Bytes, not positions, are counted: ~49 MiB / 4 MiB = 12 batches of at most two ranges.
-	[ "$waits" -ge 10 ] && [ "$waits" -le 26 ]
+	[ "$waits" -ge 10 ]
+	[ "$waits" -le 26 ]
 	[ "$resident" -le $((3 * 4 * MiB)) ]
 }
 

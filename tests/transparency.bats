@@ -35,7 +35,8 @@ load common
 	run dd if=/dev/zero of=/dev/full bs=1k count=1 status=none
 	plain_status=$status plain_output=$output
 	run shim dd if=/dev/zero of=/dev/full bs=1k count=1 status=none
-	[ "$status" -eq "$plain_status" ] && [ "$output" = "$plain_output" ]
+	[ "$status" -eq "$plain_status" ]
+	[ "$output" = "$plain_output" ]
 	run shim dd if=/dev/zero of="$WORK/no/such/dir" count=1 status=none
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"No such file or directory"* ]]
@@ -73,5 +74,6 @@ print(out)'
 @test "the shim writes nothing to stderr by default" {
 	require_disk_fs
 	run shim dd if=/dev/zero of="$WORK/out" bs=1M count=40 status=none
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }

@@ -4,9 +4,11 @@ load common
 
 @test "--help and --version" {
 	run "$ROOT/scripts/wbshim" --help
-	[ "$status" -eq 0 ] && [[ "$output" == *"Usage: wbshim"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Usage: wbshim"* ]]
 	run "$ROOT/scripts/wbshim" --version
-	[ "$status" -eq 0 ] && [[ "$output" =~ ^wbshim\ [0-9]+\.[0-9]+ ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^wbshim\ [0-9]+\.[0-9]+ ]]
 }
 
 @test "options map to WBSHIM_* and the library is prepended to LD_PRELOAD" {
@@ -23,7 +25,8 @@ load common
 
 @test "bad usage exits 2 with a message" {
 	run "$ROOT/scripts/wbshim" --frobnicate -- true
-	[ "$status" -eq 2 ] && [[ "$output" == *"unknown option --frobnicate"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown option --frobnicate"* ]]
 	run "$ROOT/scripts/wbshim"
 	[ "$status" -eq 2 ]
 	run "$ROOT/scripts/wbshim" -c
