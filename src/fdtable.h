@@ -50,7 +50,8 @@ struct wb_file {
 	bool pos_known;        /* atomic: cleared without the lock when a step is skipped */
 	bool driven;           /* at least one chunk kicked: treat as a big file */
 	int latched;           /* atomic: first writeback error not yet reported, or 0 */
-	uint64_t stdio_unsampled; /* atomic (relaxed): bytes given to stdio since the last sample */
+	uint64_t stdio_unsampled; /* atomic (relaxed): putc bytes since the last sample */
+	uint64_t stdio_held;      /* atomic (relaxed): bytes a stream's buffer held at its last door */
 	struct wb_stats stats; /* atomic counters */
 	struct wb_pipe pipe;   /* last: its ring is sized by the configured depth */
 };

@@ -1,28 +1,53 @@
 /* Policy behind the stdio (stream) doors.
  *
  * glibc's stdio writes through internal, hidden calls (__write, __close, __lseek)
- * that no interposed symbol sees. What we can see is the calls a program makes
- * into stdio, and the kernel's file offset, which stdio's writes move. So:
- *  - the write-side doors (fwrite, fputs, fprintf, ...) count the bytes they are
- *    given; every chunk/8 bytes per file, one lseek(SEEK_CUR) tells how far the
- *    kernel's offset moved since the last look, and that range is fed to the
- *    pipeline as if it had been written with write();
- *  - single-character doors (putc, fputc, putchar) are too cheap to do even that
- *    per call: a per-thread countdown looks only every WB_STDIO_TICK calls;
- *    inlined putc_unlocked loops are seen at __overflow, once per buffer;
- *  - fflush, fseek & co., fclose and freopen sample before and resynchronise after,
- *    and fclose/freopen run the same drain as close();
- *  - fopen and freopen give a new file its fd number: its classification is reset.
+ * that no interposed symbol sees. What we can see is every call a program makes
+ * into stdio and the stream's buffer (struct _IO_FILE is public, stable ABI). So a
+ * door brackets the real call: the bytes the kernel received during it are
+ *     bytes given to the call + bytes buffered before - bytes buffered after,
+ * exactly, with no system call, whatever the buffering mode and flush pattern
+ * (fwrite+fflush per record, a big first fwrite, line buffering, _IONBF). They
+ * landed at the fd's cached offset, which write(), dprintf and these doors all
+ * advance; it is learned from the kernel (one lseek) only when unknown: first
+ * use, or after the stream was reading ("r+", "w+", "a+": glibc re-positions
+ * the kernel offset before it writes again) or seeking.
+ *
+ * Buffered bytes flushed where no door sees it (fflush(NULL), a read on a "w+"
+ * stream) show up at the stream's next door as fewer bytes buffered than the last
+ * door left: they are noted then, at the cached offset.
+ *
+ * Single-character doors (putc, fputc, putchar) are too cheap for even that: a
+ * per-thread countdown looks every WB_STDIO_TICK calls, and every chunk/8 bytes
+ * of those one lseek(SEEK_CUR) tells how far the offset moved. Inlined
+ * putc_unlocked loops are seen exactly, at __overflow, once per buffer.
+ * fclose and freopen note what the buffer still holds and run close()'s drain.
+ * fopen and freopen give a new file its fd number: its classification is reset.
  * Every wb_stdio_* preserves errno. */
 #ifndef WB_STREAM_H
 #define WB_STREAM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #define WB_STDIO_TICK 4096u
 
-void wb_stdio_wrote(FILE *fp, uint64_t bytes);
+struct wb_slot;
+
+/* One door's bracket around the real call. */
+struct wb_stdio_call {
+	int fd;
+	struct wb_slot *slot;
+	uint64_t before; /* bytes buffered before the call */
+	bool reading;    /* the stream was not in write mode */
+};
+
+/* Before the real call: false if the stream's fd is not tracked (then call the
+ * real function and nothing else). Classifies the fd on first use. */
+bool wb_stdio_enter(FILE *fp, struct wb_stdio_call *call);
+/* After it: `given` bytes were accepted by the call; `ok` if it succeeded. */
+void wb_stdio_leave(FILE *fp, const struct wb_stdio_call *call, uint64_t given, bool ok);
+
 void wb_stdio_tick_slow(FILE *fp);
 
 /* Per-thread countdown: one decrement per character in the common case. */
@@ -35,12 +60,11 @@ static inline void wb_stdio_tick(FILE *fp)
 	wb_stdio_tick_slow(fp);
 }
 
-/* Around calls that flush and/or move the offset (fflush, fseek, fsetpos, rewind). */
-void wb_stdio_before_move(FILE *fp);
-void wb_stdio_after_move(FILE *fp);
+/* After a call that moved the stream's position (fseek & co.): learn the offset. */
+void wb_stdio_moved(const struct wb_stdio_call *call);
 
-/* fclose: drain as close() does; returns the latched error (0 if none).
- * wb_stdio_closed() after the real call resets the fd's classification. */
+/* fclose: note what the buffer holds, drain as close() does; returns the latched
+ * error (0 if none). wb_stdio_closed() after the real call resets the fd. */
 int wb_stdio_before_close(FILE *fp, int *fd);
 void wb_stdio_closed(int fd);
 

@@ -3,82 +3,105 @@
 #include "streamio.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "fdtable.h"
+#include "lifecycle.h"
 #include "real.h"
 #include "stream.h"
 
-/* Cheap test before any work (strlen for fputs): is this stream's fd ignored? */
-static inline int wb_stream_ignored(FILE *fp)
+/* Cheap test before any work: is this stream's fd ignored? (No lock, no call.) */
+static inline bool wb_stream_ignored(FILE *fp)
 {
 	const struct wb_slot *slot = fp ? wb_slot_peek(fp->_fileno) : NULL;
 	return !fp || (slot && wb_slot_class(slot) == WB_IGNORED);
 }
 
+/* Enter, with the cheap test first. */
+static inline bool wb_stream_enter(FILE *fp, struct wb_stdio_call *call)
+{
+	return !wb_stream_ignored(fp) && wb_stdio_enter(fp, call);
+}
+
 size_t wb_fwrite(const void *ptr, size_t size, size_t count, FILE *fp, wb_fwrite_fn real)
 {
-	size_t done = real(ptr, size, count, fp);
+	struct wb_stdio_call call;
+	size_t done;
 
-	if (done && !wb_stream_ignored(fp))
-		wb_stdio_wrote(fp, (uint64_t)done * size);
+	if (!wb_stream_enter(fp, &call))
+		return real(ptr, size, count, fp);
+	done = real(ptr, size, count, fp);
+	wb_stdio_leave(fp, &call, (uint64_t)done * size, done == count);
 	return done;
 }
 
 int wb_fputs(const char *text, FILE *fp, wb_fputs_fn real)
 {
-	int ret = real(text, fp);
+	struct wb_stdio_call call;
+	int ret;
 
-	if (ret >= 0 && !wb_stream_ignored(fp))
-		wb_stdio_wrote(fp, strlen(text));
+	if (!wb_stream_enter(fp, &call))
+		return real(text, fp);
+	ret = real(text, fp);
+	wb_stdio_leave(fp, &call, ret >= 0 ? strlen(text) : 0, ret >= 0);
 	return ret;
 }
 
 int wb_puts(const char *text)
 {
-	int ret = WB_NEXT(puts)(text);
+	struct wb_stdio_call call;
+	int ret;
 
-	if (ret >= 0 && !wb_stream_ignored(stdout))
-		wb_stdio_wrote(stdout, strlen(text) + 1);
+	if (!wb_stream_enter(stdout, &call))
+		return WB_NEXT(puts)(text);
+	ret = WB_NEXT(puts)(text);
+	wb_stdio_leave(stdout, &call, ret >= 0 ? strlen(text) + 1 : 0, ret >= 0);
 	return ret;
 }
 
-/* Called by programs' inlined putc_unlocked & co. when the buffer is full: the
- * buffer is being written, one sample per buffer. */
+/* Called by programs' inlined putc_unlocked & co. when the buffer is full. */
 int wb_overflow(FILE *fp, int c)
 {
-	int ret = WB_NEXT(__overflow)(fp, c);
+	struct wb_stdio_call call;
+	int ret;
 
-	if (fp && !wb_stream_ignored(fp) && fp->_IO_buf_end > fp->_IO_buf_base)
-		wb_stdio_wrote(fp, (uint64_t)(fp->_IO_buf_end - fp->_IO_buf_base));
+	if (!wb_stream_enter(fp, &call))
+		return WB_NEXT(__overflow)(fp, c);
+	ret = WB_NEXT(__overflow)(fp, c);
+	wb_stdio_leave(fp, &call, c != EOF, ret != EOF);
 	return ret;
 }
 
-static int wb_printed(FILE *fp, int ret)
-{
-	if (ret > 0 && !wb_stream_ignored(fp))
-		wb_stdio_wrote(fp, (uint64_t)ret);
-	return ret;
-}
+#define WB_PRINTED(fp, call_expr)                                               \
+	do {                                                                    \
+		struct wb_stdio_call call;                                      \
+		int ret;                                                        \
+		if (!wb_stream_enter((fp), &call))                              \
+			return (call_expr);                                     \
+		ret = (call_expr);                                              \
+		wb_stdio_leave((fp), &call, ret > 0 ? (uint64_t)ret : 0, ret >= 0); \
+		return ret;                                                     \
+	} while (0)
 
 int wb_vfprintf(FILE *fp, const char *fmt, va_list ap)
 {
-	return wb_printed(fp, WB_NEXT(vfprintf)(fp, fmt, ap));
+	WB_PRINTED(fp, WB_NEXT(vfprintf)(fp, fmt, ap));
 }
 
 int wb_vfprintf_chk(FILE *fp, int flag, const char *fmt, va_list ap)
 {
-	return wb_printed(fp, WB_NEXT(__vfprintf_chk)(fp, flag, fmt, ap));
+	WB_PRINTED(fp, WB_NEXT(__vfprintf_chk)(fp, flag, fmt, ap));
 }
 
 int wb_vprintf(const char *fmt, va_list ap)
 {
-	return wb_printed(stdout, WB_NEXT(vprintf)(fmt, ap));
+	WB_PRINTED(stdout, WB_NEXT(vprintf)(fmt, ap));
 }
 
 int wb_vprintf_chk(int flag, const char *fmt, va_list ap)
 {
-	return wb_printed(stdout, WB_NEXT(__vprintf_chk)(flag, fmt, ap));
+	WB_PRINTED(stdout, WB_NEXT(__vprintf_chk)(flag, fmt, ap));
 }
 
 int wb_vdprintf(int fd, const char *fmt, va_list ap)
@@ -99,59 +122,62 @@ int wb_vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
 
 int wb_fflush(FILE *fp, wb_fflush_fn real)
 {
-	int ret = real(fp);
+	struct wb_stdio_call call;
+	int ret;
 
-	/* fflush(NULL) flushes every stream: each is sampled at its next call. */
-	if (fp)
-		wb_stdio_after_move(fp);
+	/* fflush(NULL) flushes every stream: each notes it at its next door. */
+	if (!fp || !wb_stream_enter(fp, &call))
+		return real(fp);
+	ret = real(fp);
+	wb_stdio_leave(fp, &call, 0, ret == 0);
 	return ret;
 }
 
+/* A call that flushes, then moves the stream's position: note the flush, then
+ * learn where the offset is now. */
+#define WB_MOVED(fp, type, call_expr, ok_expr)                  \
+	do {                                                    \
+		struct wb_stdio_call call;                      \
+		type ret;                                       \
+		if (!wb_stream_enter((fp), &call))              \
+			return (call_expr);                     \
+		ret = (call_expr);                              \
+		wb_stdio_leave((fp), &call, 0, (ok_expr));      \
+		wb_stdio_moved(&call);                          \
+		return ret;                                     \
+	} while (0)
+
 int wb_fseeko(FILE *fp, off64_t off, int whence, wb_fseeko_fn real)
 {
-	int ret;
-
-	wb_stdio_before_move(fp);
-	ret = real(fp, off, whence);
-	wb_stdio_after_move(fp);
-	return ret;
+	WB_MOVED(fp, int, real(fp, off, whence), ret == 0);
 }
 
 int wb_fseek(FILE *fp, long off, int whence)
 {
-	int ret;
-
-	wb_stdio_before_move(fp);
-	ret = WB_NEXT(fseek)(fp, off, whence);
-	wb_stdio_after_move(fp);
-	return ret;
+	WB_MOVED(fp, int, WB_NEXT(fseek)(fp, off, whence), ret == 0);
 }
 
 int wb_fsetpos(FILE *fp, const fpos_t *pos)
 {
-	int ret;
-
-	wb_stdio_before_move(fp);
-	ret = WB_NEXT(fsetpos)(fp, pos);
-	wb_stdio_after_move(fp);
-	return ret;
+	WB_MOVED(fp, int, WB_NEXT(fsetpos)(fp, pos), ret == 0);
 }
 
 int wb_fsetpos64(FILE *fp, const fpos64_t *pos)
 {
-	int ret;
-
-	wb_stdio_before_move(fp);
-	ret = WB_NEXT(fsetpos64)(fp, pos);
-	wb_stdio_after_move(fp);
-	return ret;
+	WB_MOVED(fp, int, WB_NEXT(fsetpos64)(fp, pos), ret == 0);
 }
 
 void wb_rewind(FILE *fp)
 {
-	wb_stdio_before_move(fp);
+	struct wb_stdio_call call;
+
+	if (!wb_stream_enter(fp, &call)) {
+		WB_NEXT(rewind)(fp);
+		return;
+	}
 	WB_NEXT(rewind)(fp);
-	wb_stdio_after_move(fp);
+	wb_stdio_leave(fp, &call, 0, true);
+	wb_stdio_moved(&call);
 }
 
 int wb_fclose(FILE *fp)
@@ -171,7 +197,12 @@ int wb_fclose(FILE *fp)
 
 FILE *wb_fopen(const char *path, const char *mode, wb_fopen_fn real)
 {
-	return wb_stdio_opened(real(path, mode));
+	int saved = errno;
+	FILE *fp = real(path, mode);
+
+	if (!fp && wb_fd_retry(-1, saved)) /* EMFILE: nothing was created, try once more */
+		fp = real(path, mode);
+	return wb_stdio_opened(fp);
 }
 
 FILE *wb_freopen(const char *path, const char *mode, FILE *fp, wb_freopen_fn real)
