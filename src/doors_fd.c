@@ -3,16 +3,28 @@
 #undef _FORTIFY_SOURCE
 #define __NO_INLINE__ 1
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "copy.h"
+#include "io.h"
 #include "lifecycle.h"
 #include "real.h"
 
 #define WB_EXPORT __attribute__((visibility("default")))
+
+/* A call that creates an fd: on EMFILE, once, after releasing what we keep. */
+#define WB_OPENED(call)                               \
+	({                                            \
+		int wb_saved_ = errno, wb_ret_ = (call); \
+		if (wb_fd_retry(wb_ret_, wb_saved_))  \
+			wb_ret_ = (call);             \
+		wb_fd_opened(wb_ret_);                \
+	})
 
 /* Fortified open entry points that compiled programs call; not in the headers
  * unless fortification is on. closefrom/close_range exist since glibc 2.34. */
@@ -60,7 +72,7 @@ WB_EXPORT int open(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return wb_fd_opened(WB_NEXT(open)(path, flags, mode));
+	return WB_OPENED(WB_NEXT(open)(path, flags, mode));
 }
 
 WB_EXPORT int open64(const char *path, int flags, ...)
@@ -68,7 +80,7 @@ WB_EXPORT int open64(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return wb_fd_opened(WB_NEXT(open64)(path, flags, mode));
+	return WB_OPENED(WB_NEXT(open64)(path, flags, mode));
 }
 
 WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -76,7 +88,7 @@ WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return wb_fd_opened(WB_NEXT(openat)(dirfd, path, flags, mode));
+	return WB_OPENED(WB_NEXT(openat)(dirfd, path, flags, mode));
 }
 
 WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -84,42 +96,42 @@ WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return wb_fd_opened(WB_NEXT(openat64)(dirfd, path, flags, mode));
+	return WB_OPENED(WB_NEXT(openat64)(dirfd, path, flags, mode));
 }
 
 WB_EXPORT int __open_2(const char *path, int flags)
 {
-	return wb_fd_opened(WB_NEXT(__open_2)(path, flags));
+	return WB_OPENED(WB_NEXT(__open_2)(path, flags));
 }
 
 WB_EXPORT int __open64_2(const char *path, int flags)
 {
-	return wb_fd_opened(WB_NEXT(__open64_2)(path, flags));
+	return WB_OPENED(WB_NEXT(__open64_2)(path, flags));
 }
 
 WB_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	return wb_fd_opened(WB_NEXT(__openat_2)(dirfd, path, flags));
+	return WB_OPENED(WB_NEXT(__openat_2)(dirfd, path, flags));
 }
 
 WB_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	return wb_fd_opened(WB_NEXT(__openat64_2)(dirfd, path, flags));
+	return WB_OPENED(WB_NEXT(__openat64_2)(dirfd, path, flags));
 }
 
 WB_EXPORT int creat(const char *path, mode_t mode)
 {
-	return wb_fd_opened(WB_NEXT(creat)(path, mode));
+	return WB_OPENED(WB_NEXT(creat)(path, mode));
 }
 
 WB_EXPORT int creat64(const char *path, mode_t mode)
 {
-	return wb_fd_opened(WB_NEXT(creat64)(path, mode));
+	return WB_OPENED(WB_NEXT(creat64)(path, mode));
 }
 
 WB_EXPORT int dup(int fd)
 {
-	return wb_fd_opened(WB_NEXT(dup)(fd));
+	return WB_OPENED(WB_NEXT(dup)(fd));
 }
 
 WB_EXPORT int dup2(int fd, int target)
@@ -139,11 +151,13 @@ WB_EXPORT int dup3(int fd, int target, int flags)
 /* fcntl's third argument is an int or a pointer; like glibc, pass it on as a pointer. */
 static int wb_fcntl(int fd, int cmd, void *arg, int (*real)(int, int, ...))
 {
-	int ret = real(fd, cmd, arg);
+	int ret;
 
-	if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
-		wb_fd_opened(ret);
-	else if (ret == 0 && cmd == F_SETFL)
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		return WB_OPENED(real(fd, cmd, arg));
+	wb_fd_locking(fd, cmd, arg);
+	ret = real(fd, cmd, arg);
+	if (ret == 0 && cmd == F_SETFL)
 		wb_fd_flags_set(fd, (int)(long)arg);
 	return ret;
 }
@@ -182,4 +196,39 @@ WB_EXPORT void closefrom(int lowfd)
 	if (lowfd >= 0)
 		wb_fd_range_closing((unsigned int)lowfd, ~0U);
 	WB_NEXT(closefrom)(lowfd);
+}
+
+WB_EXPORT int lockf(int fd, int cmd, off_t len)
+{
+	if (cmd == F_LOCK || cmd == F_TLOCK)
+		wb_fd_locking(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK });
+	return WB_NEXT(lockf)(fd, cmd, len);
+}
+
+WB_EXPORT int lockf64(int fd, int cmd, off64_t len)
+{
+	if (cmd == F_LOCK || cmd == F_TLOCK)
+		wb_fd_locking(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK });
+	return WB_NEXT(lockf64)(fd, cmd, len);
+}
+
+/* syscall(2): libuv and others close fds with syscall(SYS_close, fd). Those two
+ * numbers take the close doors' path; every other call passes straight on. */
+WB_EXPORT long syscall(long number, ...)
+{
+	long a[6];
+	va_list ap;
+
+	va_start(ap, number);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	/* Only once libc's close is known: real_close() falls back to syscall(). */
+	if (number == SYS_close && wb_real.close)
+		return wb_close((int)a[0]);
+#ifdef SYS_close_range
+	if (number == SYS_close_range && !((unsigned int)a[2] & CLOSE_RANGE_CLOEXEC))
+		wb_fd_range_closing((unsigned int)a[0], (unsigned int)a[1]);
+#endif
+	return WB_NEXT(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -8,7 +8,9 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include "budget.h"
 #include "fdtable.h"
+#include "keep.h"
 #include "log.h"
 #include "real.h"
 
@@ -26,12 +28,24 @@ static void wb_report_open(int fd, struct wb_slot *slot)
 		wb_stats_report(fd, &slot->file->stats, "at exit");
 }
 
-/* Files still open at exit never reach close(): summarise them here. */
+/* Files still open at exit never reach close(): summarise them here. Closed files
+ * still kept are dropped as far as they are clean, without waiting: exit is not
+ * delayed by us. */
 __attribute__((destructor)) static void wb_finish(void)
 {
-	if (__atomic_load_n(&wb_state, __ATOMIC_ACQUIRE) == WB_STATE_ACTIVE &&
-	    wb_log_level >= WB_LOG_INFO)
+	if (__atomic_load_n(&wb_state, __ATOMIC_ACQUIRE) != WB_STATE_ACTIVE)
+		return;
+	if (wb_log_level >= WB_LOG_INFO)
 		wb_table_each_tracked(wb_report_open);
+	wb_keep_exit();
+}
+
+/* atfork child: locks, cached offsets, and what belongs to the parent. */
+static void wb_after_fork(void)
+{
+	wb_table_after_fork();
+	wb_keep_after_fork();
+	wb_budget_after_fork();
 }
 
 bool wb_start(void)
@@ -58,7 +72,7 @@ bool wb_start(void)
 		next = WB_STATE_OFF;
 	} else if (wb_cfg.disable) {
 		next = WB_STATE_OFF;
-	} else if (pthread_atfork(NULL, NULL, wb_table_after_fork) != 0) {
+	} else if (pthread_atfork(NULL, NULL, wb_after_fork) != 0) {
 		wb_log(WB_LOG_WARN, "pthread_atfork failed; passing everything through");
 		next = WB_STATE_OFF;
 	} else {

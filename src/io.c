@@ -8,6 +8,7 @@
 
 #include "fdtable.h"
 #include "init.h"
+#include "keep.h"
 #include "real.h"
 #include "track.h"
 
@@ -121,6 +122,11 @@ int wb_close(int fd)
 	int latched = 0;
 	int ret;
 
+	if (__builtin_expect(fd >= wb_keep_lowest(), 0) && wb_keep_release_fd(fd)) {
+		/* One of our own descriptors: to the program that number is free. */
+		errno = EBADF;
+		return -1;
+	}
 	if (!slot)
 		return real_close(fd);
 	switch (wb_slot_class(slot)) {

@@ -6,6 +6,8 @@
 #ifndef WB_LIFECYCLE_H
 #define WB_LIFECYCLE_H
 
+#include <stdbool.h>
+
 /* fd now refers to a file just opened or duplicated. Returns fd. */
 int wb_fd_opened(int fd);
 /* fd is about to be closed implicitly (dup2/dup3 target). */
@@ -14,5 +16,11 @@ void wb_fd_closing(int fd);
 void wb_fd_range_closing(unsigned int first, unsigned int last);
 /* fcntl(F_SETFL) succeeded with these flags. */
 void wb_fd_flags_set(int fd, int flags);
+/* An fd-creating call returned ret: true if it failed with EMFILE and the
+ * descriptors we keep (keep.h) were released, so the call is worth one retry
+ * (errno is then restored to saved_errno). */
+bool wb_fd_retry(int ret, int saved_errno);
+/* The program is about to take a POSIX record lock (fcntl cmd with arg, or lockf). */
+void wb_fd_locking(int fd, int cmd, const void *arg);
 
 #endif

@@ -18,6 +18,7 @@ void wb_pipe_reset(struct wb_pipe *pipe, uint64_t chunk, unsigned int depth)
 	memset(pipe, 0, (size_t)wb_pipe_size(depth));
 	pipe->chunk = chunk;
 	pipe->depth = depth;
+	pipe->low = UINT64_MAX;
 }
 
 static uint64_t wb_gap(const struct wb_extent *a, uint64_t start, uint64_t end)
@@ -83,6 +84,8 @@ bool wb_pipe_note(struct wb_pipe *pipe, uint64_t start, uint64_t len)
 		end = UINT64_MAX;
 	wb_batch_add(&pipe->pending, start, end);
 	pipe->pending_bytes += len;
+	if (start < pipe->low)
+		pipe->low = start;
 	return pipe->pending_bytes >= pipe->chunk;
 }
 
@@ -91,6 +94,7 @@ bool wb_pipe_take_pending(struct wb_pipe *pipe, struct wb_batch *out)
 	if (pipe->pending.count == 0)
 		return false;
 	*out = pipe->pending;
+	out->bytes = pipe->pending_bytes;
 	pipe->pending.count = 0;
 	pipe->pending_bytes = 0;
 	return true;
@@ -105,11 +109,13 @@ bool wb_pipe_take_kick(struct wb_pipe *pipe, struct wb_batch *out)
 	if (pipe->queued == capacity) {
 		/* Only reachable if a caller skipped take_oldest; forget the oldest rather
 		 * than overrun the ring (it stays in the kernel's hands). */
+		pipe->inflight -= pipe->ring[pipe->head].bytes;
 		pipe->head = (pipe->head + 1) % capacity;
 		pipe->queued--;
 	}
 	pipe->ring[(pipe->head + pipe->queued) % capacity] = *out;
 	pipe->queued++;
+	pipe->inflight += out->bytes;
 	return true;
 }
 
@@ -120,7 +126,38 @@ bool wb_pipe_take_oldest(struct wb_pipe *pipe, unsigned int keep, struct wb_batc
 	*out = pipe->ring[pipe->head];
 	pipe->head = (pipe->head + 1) % (pipe->depth + 1);
 	pipe->queued--;
+	pipe->inflight -= out->bytes;
 	return true;
+}
+
+uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end)
+{
+	struct wb_batch batch;
+	uint64_t bytes = 0;
+
+	*start = UINT64_MAX;
+	*end = 0;
+	while (wb_pipe_take_oldest(pipe, 0, &batch)) {
+		bytes += batch.bytes;
+		for (unsigned int i = 0; i < batch.count; i++) {
+			if (batch.extent[i].start < *start)
+				*start = batch.extent[i].start;
+			if (batch.extent[i].end > *end)
+				*end = batch.extent[i].end;
+		}
+	}
+	if (*start > *end)
+		*start = *end;
+	return bytes;
+}
+
+uint64_t wb_drop_start(uint64_t start, uint64_t floor)
+{
+	uint64_t aligned = start & ~(WB_FOLIO_MAX - 1);
+
+	if (floor > start)
+		return start;
+	return aligned > floor ? aligned : floor;
 }
 
 static uint64_t wb_extent_len(const struct wb_extent *e)
@@ -141,7 +178,8 @@ int wb_batch_kick(const struct wb_ops *ops, int fd, const struct wb_batch *batch
 	return first;
 }
 
-int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch, bool drop)
+int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch, bool drop,
+		  uint64_t floor)
 {
 	int first = 0;
 
@@ -152,8 +190,10 @@ int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch
 				first = errno;
 			continue; /* pages that failed writeback are still dirty: nothing to drop */
 		}
-		if (drop)
-			(void)ops->drop(fd, e->start, wb_extent_len(e));
+		if (drop) {
+			uint64_t from = wb_drop_start(e->start, floor);
+			(void)ops->drop(fd, from, e->end - from);
+		}
 	}
 	return first;
 }

@@ -26,8 +26,15 @@ struct wb_extent {
 
 struct wb_batch {
 	unsigned int count;
+	uint64_t bytes; /* written into it (rewrites counted): its weight in the budget */
 	struct wb_extent extent[WB_EXTENTS];
 };
+
+/* The largest folio the page cache builds for a file (PMD size on x86_64 and
+ * arm64 with 4 KiB pages). POSIX_FADV_DONTNEED evicts only folios wholly inside
+ * its range, so a drop starts at a boundary of this size: a folio straddling two
+ * chunks is gone with the second (see wb_drop_start). */
+#define WB_FOLIO_MAX (2ULL << 20)
 
 struct wb_pipe {
 	uint64_t chunk;          /* bytes written between kicks */
@@ -36,6 +43,8 @@ struct wb_pipe {
 	struct wb_batch pending; /* where those bytes went */
 	unsigned int head;       /* oldest queued batch */
 	unsigned int queued;     /* kicked, not yet waited for */
+	uint64_t inflight;       /* bytes of the queued batches */
+	uint64_t low;            /* lowest offset noted since reset (UINT64_MAX: none) */
 	struct wb_batch ring[];  /* depth + 1 entries */
 };
 
@@ -52,6 +61,14 @@ bool wb_pipe_take_pending(struct wb_pipe *pipe, struct wb_batch *out);
 bool wb_pipe_take_kick(struct wb_pipe *pipe, struct wb_batch *out);
 /* Dequeue the oldest batch into *out if more than `keep` are queued. */
 bool wb_pipe_take_oldest(struct wb_pipe *pipe, unsigned int keep, struct wb_batch *out);
+/* Dequeue every queued batch: returns their bytes and sets [*start, *end) to the
+ * span they cover (0 bytes and an empty span if none). */
+uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end);
+
+/* Where a drop of a range beginning at `start` begins: the folio boundary at or
+ * below it, but not below `floor` (the lowest byte the file's writer wrote), so
+ * that nothing the writer never touched is dropped. */
+uint64_t wb_drop_start(uint64_t start, uint64_t floor);
 
 /* The kernel operations, replaceable by fakes in the unit tests.
  * Both return 0 or -1 with errno set. */
@@ -64,9 +81,11 @@ extern const struct wb_ops wb_kernel_ops;
 
 /* Kick writeback of every extent. Returns 0 or the first errno. */
 int wb_batch_kick(const struct wb_ops *ops, int fd, const struct wb_batch *batch);
-/* Wait for every extent's writeback, then drop it if `drop`. Returns 0 or the
- * first errno of a wait (drop failures only cost cache, they are not errors). */
-int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch, bool drop);
+/* Wait for every extent's writeback, then drop it if `drop` (from
+ * wb_drop_start(extent start, floor)). Returns 0 or the first errno of a wait
+ * (drop failures only cost cache, they are not errors). */
+int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch, bool drop,
+		  uint64_t floor);
 
 /* What an errno from sync_file_range means for the file. */
 /* Drop every extent without waiting: only pages whose writeback has already

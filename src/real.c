@@ -136,6 +136,19 @@ int real_fdatasync(int fd)
 	return (int)syscall(SYS_fdatasync, fd);
 }
 
+#ifndef SYS_cachestat
+#define SYS_cachestat 451 /* the same number on every architecture */
+#endif
+
+int wb_sys_cachestat(int fd, uint64_t off, uint64_t len, struct wb_cachestat *out)
+{
+	struct {
+		uint64_t off, len;
+	} range = { off, len };
+
+	return (int)syscall(SYS_cachestat, fd, &range, out, 0);
+}
+
 #if defined(__x86_64__) || defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
 /* 64-bit ABIs where both calls take (fd, offset, length, flags) in plain registers. */
 int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags)

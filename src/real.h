@@ -88,7 +88,10 @@ extern struct wb_real_table wb_real;
 	X(int, vprintf, (const char *, va_list))                                         \
 	X(int, __vprintf_chk, (int, const char *, va_list))                              \
 	X(int, vdprintf, (int, const char *, va_list))                                   \
-	X(int, __vdprintf_chk, (int, int, const char *, va_list))
+	X(int, __vdprintf_chk, (int, int, const char *, va_list))                         \
+	X(long, syscall, (long, ...))                                                    \
+	X(int, lockf, (int, int, off_t))                                                 \
+	X(int, lockf64, (int, int, off64_t))
 
 struct wb_next_table {
 #define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;
@@ -128,5 +131,14 @@ int real_fdatasync(int fd);
  * Both return 0 or -1 with errno set, like the syscall(2) convention. */
 int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags);
 int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len);
+
+/* What cachestat(2) (Linux 6.5+) counts in a range of a file's page cache. It
+ * reads the page cache only: unlike a SYNC_FILE_RANGE_WAIT_*, it never touches
+ * the file's writeback error state. */
+struct wb_cachestat {
+	uint64_t cached, dirty, writeback, evicted, recently_evicted;
+};
+/* len 0: to the end of the file. 0, or -1 with errno (ENOSYS on older kernels). */
+int wb_sys_cachestat(int fd, uint64_t off, uint64_t len, struct wb_cachestat *out);
 
 #endif

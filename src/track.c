@@ -8,8 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "classify.h"
 #include "init.h"
+#include "keep.h"
 #include "log.h"
 #include "real.h"
 
@@ -60,7 +62,10 @@ static void wb_kick(int fd, struct wb_slot *slot, struct wb_file *file,
 {
 	int err = wb_batch_kick(wb_ops, fd, batch);
 
+	wb_inflight_add(batch->bytes);
 	wb_stats_add(&file->stats.chunks, 1);
+	wb_log(WB_LOG_DEBUG, "fd %d: kick %llu bytes at %llu", fd, (unsigned long long)batch->bytes,
+	       (unsigned long long)batch->extent[0].start);
 	if (err)
 		wb_failed(fd, slot, file, err, false);
 }
@@ -76,11 +81,17 @@ static void wb_wait(int fd, struct wb_slot *slot, struct wb_file *file,
 		 * the program hang where it would not have. Drop what already finished. */
 		if (wb_cfg.drop)
 			wb_batch_drop(wb_ops, fd, batch);
+		wb_inflight_sub(batch->bytes);
 		return;
 	}
 	start = wb_now_ns();
-	err = wb_batch_wait(wb_ops, fd, batch, wb_cfg.drop);
+	err = wb_batch_wait(wb_ops, fd, batch, wb_cfg.drop, file->pipe.low);
 	took = wb_now_ns() - start;
+	wb_inflight_sub(batch->bytes);
+	wb_log(WB_LOG_DEBUG, "fd %d: waited %.1f ms for %llu bytes at %llu%s%s", fd,
+	       (double)took / 1e6, (unsigned long long)batch->bytes,
+	       (unsigned long long)batch->extent[0].start, wb_cfg.drop && !err ? ", dropped" : "",
+	       err ? ", failed" : "");
 	wb_stats_add(&file->stats.waits, 1);
 	wb_stats_add(&file->stats.wait_ns, took);
 	wb_stats_max(&file->stats.wait_ns_max, took);
@@ -118,6 +129,7 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	if (!wb_slot_lock(slot))
 		return NULL; /* a handler inside our own start of tracking: next write */
 	if (wb_slot_class(slot) != WB_TRACKED) { /* another thread may have been first */
+		wb_inflight_sub(file->pipe.inflight); /* chunks of a file forgotten on this slot */
 		memset(file, 0, sizeof(*file) - sizeof(file->pipe));
 		file->id = id;
 		wb_pipe_reset(&file->pipe, wb_cfg.chunk, wb_cfg.depth);
@@ -127,11 +139,30 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	return file;
 }
 
+/* Wait for this file's oldest chunks while it has more than `depth` in flight or
+ * the process is over its budget (closed files, the oldest, were settled first). */
+static void wb_settle(int fd, struct wb_slot *slot, struct wb_file *file)
+{
+	struct wb_batch oldest;
+	bool got;
+
+	wb_keep_settle();
+	do {
+		if (!wb_slot_lock(slot))
+			return;
+		got = wb_pipe_take_oldest(&file->pipe, wb_budget_over() ? 0 : file->pipe.depth,
+					  &oldest);
+		wb_slot_unlock(slot);
+		if (got)
+			wb_wait(fd, slot, file, &oldest);
+	} while (got);
+}
+
 /* A chunk is complete: validate, then kick it and wait for the oldest. */
 static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 {
-	struct wb_batch kick, oldest;
-	bool have_kick, have_oldest;
+	struct wb_batch kick;
+	bool have_kick;
 
 	/* The fd may have been closed and reused behind our back (fclose, dup2,
 	 * close_range): never act on another file's state. */
@@ -142,13 +173,11 @@ static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 	if (!wb_slot_lock(slot))
 		return; /* still full: the next write retries */
 	have_kick = wb_pipe_take_kick(&file->pipe, &kick);
-	have_oldest = wb_pipe_take_oldest(&file->pipe, file->pipe.depth, &oldest);
 	file->driven = true;
 	wb_slot_unlock(slot);
 	if (have_kick)
 		wb_kick(fd, slot, file, &kick);
-	if (have_oldest)
-		wb_wait(fd, slot, file, &oldest);
+	wb_settle(fd, slot, file);
 }
 
 /* Where did the write start? Called with the slot lock held; `cursor` is the
@@ -228,6 +257,7 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	full = known && wb_pipe_note(&file->pipe, start, len);
 	file->stats.bytes += len; /* under the lock: no second atomic on the hot path */
 	wb_slot_unlock(slot);
+	wb_budget_wrote(len);
 	if (full)
 		wb_step(fd, slot, file);
 }
@@ -284,6 +314,19 @@ void wb_track_sample(int fd, struct wb_slot *slot, uint64_t buffered)
 	errno = saved;
 }
 
+void wb_track_pending(int fd, struct wb_slot *slot, uint64_t len)
+{
+	if (__atomic_load_n(&slot->file->pos_known, __ATOMIC_RELAXED))
+		wb_track_wrote(fd, slot, WB_AT_CURSOR, len);
+	else
+		wb_track_sample(fd, slot, len);
+}
+
+void wb_track_forget_offset(struct wb_slot *slot)
+{
+	__atomic_store_n(&slot->file->pos_known, false, __ATOMIC_RELAXED);
+}
+
 void wb_track_resync(int fd, struct wb_slot *slot)
 {
 	int saved = errno;
@@ -307,30 +350,26 @@ void wb_track_seeked(struct wb_slot *slot, off_t pos)
 	}
 }
 
-/* Pacing across files. A program that writes many files, each a few chunks or less
- * (tar -x, rsync, a backup), would otherwise leave every file's tail to the kernel,
- * and those add up to gigabytes. So close() kicks the tail of any file that wrote a
- * quarter chunk or more, and counts the bytes it leaves in flight, over all files,
- * in wb_loose. When they exceed WB_LOOSE_CHUNKS chunks, that close waits
- * for its own file instead: the older tails were queued before it, so in practice
- * they are on disk by then too, and the count starts again. Smaller files (temporary
- * files, most of which die in the cache) are left to the kernel untouched. */
-#define WB_CLOSE_KICK_MIN 4 /* chunk / this: the smallest file kicked at close */
-#define WB_LOOSE_CHUNKS 2
-static uint64_t wb_loose;
-
-/* Chunks to leave in flight after kicking a closing file's tail of `bytes`. */
-static unsigned int wb_close_keep(const struct wb_file *file, uint64_t bytes)
+/* What close() does with a file's chunks still in flight. */
+static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t start,
+			 uint64_t end, uint64_t bytes)
 {
-	uint64_t loose;
-
-	if (file->id.remote)
-		return 1; /* never waited for anyway */
-	loose = __atomic_add_fetch(&wb_loose, bytes, __ATOMIC_RELAXED);
-	if (loose <= WB_LOOSE_CHUNKS * wb_cfg.chunk)
-		return 1;
-	__atomic_store_n(&wb_loose, 0, __ATOMIC_RELAXED);
-	return 0;
+	if (bytes == 0)
+		return;
+	switch (file->id.remote ? WB_KEEP_REFUSED : wb_keep_file(fd, &file->id, start, end, bytes)) {
+	case WB_KEEP_KEPT:
+		wb_keep_settle(); /* the process may be over budget now: oldest first */
+		return;
+	case WB_KEEP_UNLINKED:
+		wb_inflight_sub(bytes); /* its pages go with its last reference */
+		return;
+	case WB_KEEP_REFUSED:
+		break;
+	}
+	/* Not kept (a block device, a server, no cachestat): wait here, on the
+	 * program's own fd, so that an error found is reported by this close. */
+	struct wb_batch all = { .count = 1, .bytes = bytes, .extent = { { start, end } } };
+	wb_wait(fd, slot, file, &all);
 }
 
 int wb_track_close(int fd, struct wb_slot *slot, const char *why)
@@ -339,23 +378,27 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	int saved = errno;
 	struct wb_batch tail;
 	bool have_tail = false, act = false;
-	uint64_t tail_bytes = 0;
+	uint64_t start = 0, end = 0, bytes = 0;
 	int latched;
 
+	/* A file takes part once the process has written more than a chunk in all
+	 * (budget.h): then every file, whatever its size; before, only big ones. */
 	if (wb_slot_lock(slot)) {
-		tail_bytes = file->pipe.pending_bytes;
-		act = file->driven || tail_bytes >= wb_cfg.chunk / WB_CLOSE_KICK_MIN;
-		if (act)
+		act = file->driven || (file->pipe.pending_bytes && wb_budget_writer());
+		if (act) {
 			have_tail = wb_pipe_take_kick(&file->pipe, &tail);
+			bytes = wb_pipe_take_all(&file->pipe, &start, &end);
+		}
 		wb_slot_unlock(slot);
 	}
 	if (act && wb_identity_matches(fd, &file->id)) {
-		/* Start the tail, then wait for the older chunks, and usually not for the
-		 * tail: close() costs the chunks already in flight, or, once in a while,
-		 * this file's tail too (see wb_close_keep). */
+		/* Start the tail; then the file joins the process-wide queue behind the
+		 * open files, and close() returns without waiting for it. */
 		if (have_tail)
 			wb_kick(fd, slot, file, &tail);
-		wb_drain(fd, slot, file, have_tail ? wb_close_keep(file, tail_bytes) : 0);
+		wb_hand_over(fd, slot, file, start, end, bytes);
+	} else if (act) {
+		wb_inflight_sub(bytes - (have_tail ? tail.bytes : 0)); /* never kicked: not counted */
 	}
 	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
 	if (file->stats.bytes)

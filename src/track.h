@@ -28,6 +28,14 @@ struct wb_slot *wb_track_destination(int fd);
  * flush or seek) and are noted too. Preserves errno. */
 void wb_track_sample(int fd, struct wb_slot *slot, uint64_t buffered);
 
+/* `len` bytes are about to be written at the fd's offset (stdio's last buffer,
+ * flushed by fclose after us): noted at the cached offset, or at the kernel's
+ * if that is unknown. Preserves errno. */
+void wb_track_pending(int fd, struct wb_slot *slot, uint64_t len);
+
+/* The offset may have moved where we cannot see: learn it at the next note. */
+void wb_track_forget_offset(struct wb_slot *slot);
+
 /* The file offset moved in a way we could not follow (an fseek): learn it from
  * the kernel, noting nothing. Preserves errno. */
 void wb_track_resync(int fd, struct wb_slot *slot);

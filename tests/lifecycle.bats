@@ -24,7 +24,7 @@ trace_named() {
 	trace_named "$WORK/t" "$BIN/wbfds" dup2-over "$WORK"
 	cat "$WORK/t.ours"
 	! grep -q 'pipe:' "$WORK/t.ours"
-	grep -q "<$WORK/first>.*SYNC_FILE_RANGE_WAIT_AFTER" "$WORK/t.ours"
+	grep -q "<$WORK/first>.*POSIX_FADV_DONTNEED" "$WORK/t.ours"
 }
 
 @test "dup2 of a file onto a pipe's number: the file is driven" {
@@ -38,7 +38,7 @@ trace_named() {
 	require_disk_fs
 	trace_named "$WORK/t" "$BIN/wbfds" close-range "$WORK"
 	cat "$WORK/t.ours"
-	grep -q "<$WORK/first>.*SYNC_FILE_RANGE_WAIT_AFTER" "$WORK/t.ours"
+	grep -q "<$WORK/first>.*POSIX_FADV_DONTNEED" "$WORK/t.ours"
 	[ "$(grep -c "<$WORK/second>.*SYNC_FILE_RANGE_WRITE" "$WORK/t.ours")" -ge 5 ]
 	# The second file's first kick starts at its own offset 0, not where the first left off.
 	grep -q "<$WORK/second>, 0, 4194304, SYNC_FILE_RANGE_WRITE" "$WORK/t.ours"

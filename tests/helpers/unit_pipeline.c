@@ -59,7 +59,7 @@ static void step(struct wb_pipe *p)
 	if (wb_pipe_take_kick(p, &kick))
 		wb_batch_kick(&fake, 0, &kick);
 	if (wb_pipe_take_oldest(p, p->depth, &old))
-		wb_batch_wait(&fake, 0, &old, true);
+		wb_batch_wait(&fake, 0, &old, true, UINT64_MAX);
 }
 
 static void expect(const char *name, const char *want)
@@ -93,7 +93,7 @@ static void sequential_depth3(void)
 		if (wb_pipe_note(p, off, 512 << 10))
 			step(p);
 	while (wb_pipe_take_oldest(p, 0, &old))
-		wb_batch_wait(&fake, 0, &old, false);
+		wb_batch_wait(&fake, 0, &old, false, UINT64_MAX);
 	expect("sequential, depth 3: three in flight, drain in order",
 	       "kick 0+1024;kick 1024+1024;kick 2048+1024;kick 3072+1024;wait 0+1024;drop 0+1024;"
 	       "kick 4096+1024;wait 1024+1024;drop 1024+1024;"
@@ -156,7 +156,7 @@ static void wait_errors(void)
 	wb_pipe_take_kick(p, &kick);
 	wb_pipe_take_oldest(p, 0, &old);
 	fail_wait_errno = EIO;
-	err = wb_batch_wait(&fake, 0, &old, true);
+	err = wb_batch_wait(&fake, 0, &old, true, UINT64_MAX);
 	fail_wait_errno = 0;
 	expect("a failed wait drops nothing", "wait 0+1024;");
 	if (err != EIO || wb_classify_error(EIO, true) != WB_DATA_LOST ||
@@ -188,6 +188,61 @@ static void large_offsets(void)
 	free(p);
 }
 
+/* A drop starts at the folio boundary below its range, never below what the
+ * writer wrote: a large folio straddling two chunks goes with the second. */
+static void folio_aligned_drops(void)
+{
+	struct wb_pipe *p = new_pipe(3 << 20, 1);
+	struct wb_batch kick, old;
+	uint64_t base = 1 << 20; /* the writer starts at 1 MiB: nothing below is dropped */
+	for (uint64_t off = base; off < base + (9 << 20); off += 1 << 20) {
+		if (!wb_pipe_note(p, off, 1 << 20))
+			continue;
+		if (wb_pipe_take_kick(p, &kick))
+			wb_batch_kick(&fake, 0, &kick);
+		if (wb_pipe_take_oldest(p, p->depth, &old))
+			wb_batch_wait(&fake, 0, &old, true, p->low);
+	}
+	expect("drops start at a 2 MiB folio boundary, not below the first write",
+	       "kick 1024+3072;kick 4096+3072;wait 1024+3072;drop 1024+3072;"
+	       "kick 7168+3072;wait 4096+3072;drop 4096+3072;");
+	if (wb_drop_start(7 << 20, 1 << 20) == 6 << 20 && wb_drop_start(5 << 20, 5 << 20) == 5 << 20 &&
+	    wb_drop_start(3 << 20, 4 << 20) == 3 << 20)
+		printf("ok - wb_drop_start: folio boundary, floor, start\n");
+	else {
+		printf("not ok - wb_drop_start\n");
+		failures++;
+	}
+	free(p);
+}
+
+/* What a closing file hands over: every queued batch, its bytes and its span. */
+static void take_all(void)
+{
+	struct wb_pipe *p = new_pipe(1 << 20, 3);
+	struct wb_batch kick;
+	uint64_t start, end, bytes;
+	for (uint64_t off = 0; off < (3 << 20); off += 1 << 20)
+		if (wb_pipe_note(p, off, 1 << 20))
+			wb_pipe_take_kick(p, &kick);
+	wb_pipe_note(p, 0, 4096); /* a header patch, still pending */
+	wb_pipe_take_kick(p, &kick);
+	if (p->inflight != (3 << 20) + 4096) {
+		printf("not ok - inflight %llu\n", (unsigned long long)p->inflight);
+		failures++;
+	}
+	bytes = wb_pipe_take_all(p, &start, &end);
+	if (bytes == (3 << 20) + 4096 && start == 0 && end == 3 << 20 && p->queued == 0 &&
+	    p->inflight == 0)
+		printf("ok - take_all: bytes, span, empty ring\n");
+	else {
+		printf("not ok - take_all: %llu [%llu, %llu)\n", (unsigned long long)bytes,
+		       (unsigned long long)start, (unsigned long long)end);
+		failures++;
+	}
+	free(p);
+}
+
 int main(void)
 {
 	sequential_depth1();
@@ -197,5 +252,7 @@ int main(void)
 	merging_touching();
 	wait_errors();
 	large_offsets();
+	folio_aligned_drops();
+	take_all();
 	return failures ? 1 : 0;
 }
