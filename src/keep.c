@@ -85,13 +85,12 @@ static uint64_t wb_now_ns(void)
 
 /* Still the descriptor we opened? A program that closed it through a path we do
  * not see (a raw system call) may have reused the number. */
-static bool wb_kept_intact(const struct wb_kept *k)
+static bool wb_kept_intact(const struct wb_kept *k, struct stat *st)
 {
-	struct stat st;
 	int flags = (int)syscall(SYS_fcntl, k->fd, F_GETFL);
 
-	return flags >= 0 && (flags & O_ACCMODE) == O_RDONLY && fstat(k->fd, &st) == 0 &&
-	       st.st_dev == k->dev && st.st_ino == k->ino;
+	return flags >= 0 && (flags & O_ACCMODE) == O_RDONLY && fstat(k->fd, st) == 0 &&
+	       st->st_dev == k->dev && st->st_ino == k->ino;
 }
 
 /* Until nothing in [start, EOF) is dirty or under writeback. Pages written after
@@ -125,10 +124,11 @@ static void wb_kept_wait(const struct wb_kept *k, uint64_t start)
 static void wb_kept_finish(struct wb_kept *k, bool wait)
 {
 	int saved = errno;
+	struct stat st;
 
-	if (wb_kept_intact(k)) {
+	if (wb_kept_intact(k, &st)) {
 		uint64_t start = wb_drop_start(k->start, 0);
-		if (wait)
+		if (wait && st.st_nlink > 0) /* unlinked since: its pages die with it */
 			wb_kept_wait(k, start);
 		if (wb_cfg.drop)
 			(void)wb_sys_fadvise_dontneed(k->fd, start, 0);
@@ -212,7 +212,7 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 	}
 	k.fd = wb_keep_park(mine);
 	(void)real_close(mine);
-	if (k.fd < 0 || !wb_kept_intact(&k) || !wb_keep_lock()) {
+	if (k.fd < 0 || !wb_kept_intact(&k, &st) || !wb_keep_lock()) {
 		if (k.fd >= 0)
 			(void)real_close(k.fd);
 		errno = saved;

@@ -144,3 +144,40 @@ fault_case() {
 	[ "$shim_rc" -ne 0 ]
 	[ "$shim_rc" -ge "$plain_rc" ]
 }
+
+@test "an error found after the program closed its file stays for the next opener's fsync" {
+	require_root "loop devices, tmpfs and ext4 mounts"
+	mkdir "$WORK/src"
+	for i in 1 2 3 4 5; do head -c 12M /dev/urandom >"$WORK/src/f$i"; done
+	tar -C "$WORK/src" -cf "$WORK/a.tar" .
+	# A later process opens each file and fsyncs it, as `sync FILE` would.
+	check='
+import os, sys
+failed = 0
+for name in sorted(os.listdir(sys.argv[1])):
+    fd = os.open(os.path.join(sys.argv[1], name), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        failed += 1
+    os.close(fd)
+print(failed)'
+	for side in plain shim; do
+		make_failing_loop
+		mount_ext4 "$DEV" "$WORK/fs"
+		if [ $side = shim ]; then
+			# tar is one process: the shim waits for its closed files, through cachestat.
+			WBSHIM_CHUNK=1M strace -f -qq -o "$WORK/t" -e trace=sync_file_range \
+				-E LD_PRELOAD="$PRELOAD" tar -C "$WORK/fs" -xf "$WORK/a.tar" || true
+		else
+			tar -C "$WORK/fs" -xf "$WORK/a.tar" || true
+		fi
+		eval "${side}=\$(python3 -c \"\$check\" \"\$WORK/fs\")"
+		teardown_rigs
+	done
+	echo "files whose fsync failed: plain $plain, shim $shim"
+	[ "$plain" -ge 1 ]
+	[ "$shim" -ge "$plain" ]
+	# No wait of ours on a closed file could have consumed the error.
+	! grep -E 'sync_file_range\([0-9]{3,}, .*WAIT_AFTER' "$WORK/t"
+}
