@@ -150,3 +150,26 @@ bats_require_minimum_version 1.5.0 # run -127
 	[ "$status" -eq 0 ]
 	[ "$output" = "$LIB" ]
 }
+
+@test "installed with any LIBDIR, the wrapper finds its library, also through a symlink" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	copy_build_tree "$WORK/tree"
+	make -C "$WORK/tree" -s install PREFIX="$WORK/p" LIBDIR="$WORK/p/lib/x86_64-linux-gnu"
+	run "$WORK/p/bin/wbshim" -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$WORK/p/lib/x86_64-linux-gnu/libwbshim.so" ]
+	mkdir "$WORK/home-bin"
+	ln -s "$WORK/p/bin/wbshim" "$WORK/home-bin/wbshim"
+	PATH="$WORK/home-bin:$PATH" run wbshim -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$WORK/p/lib/x86_64-linux-gnu/libwbshim.so" ]
+	# Staged with DESTDIR and moved elsewhere: found beside the wrapper instead.
+	make -C "$WORK/tree" -s install DESTDIR="$WORK/stage" PREFIX=/nonexistent-prefix
+	run "$WORK/stage/nonexistent-prefix/bin/wbshim" -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$WORK/stage/nonexistent-prefix/lib/libwbshim.so" ]
+	rm "$WORK/p/lib/x86_64-linux-gnu/libwbshim.so"
+	run "$WORK/p/bin/wbshim" -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == "wbshim: libwbshim.so not found in $WORK/p/lib/x86_64-linux-gnu nor in $WORK/p "* ]]
+}
