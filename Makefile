@@ -93,7 +93,18 @@ fuzz: $(FUZZERS)
 
 -include tests/bench/bench.mk
 
-test: $(LIB) helpers
+# What the suite drives, each with the Debian package that has it (fincore moved to
+# util-linux-extra in Debian 12). Checked before anything is built.
+TEST_TOOLS = bats:bats strace:strace fincore:util-linux-extra python3:python3
+
+test:
+	@missing=; for tool in $(TEST_TOOLS); do \
+		command -v $${tool%%:*} >/dev/null 2>&1 && continue; \
+		echo "make test: $${tool%%:*} not found (Debian package: $${tool#*:})" >&2; \
+		missing="$$missing $${tool#*:}"; \
+	done; \
+	[ -z "$$missing" ] || { echo "make test: install them first: apt-get install$$missing" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(LIB) helpers
 	bats tests
 
 demo: $(LIB) bench-tools
