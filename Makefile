@@ -104,7 +104,7 @@ test:
 		missing="$$missing $${tool#*:}"; \
 	done; \
 	[ -z "$$missing" ] || { echo "make test: install them first: apt-get install$$missing" >&2; exit 1; }
-	@$(MAKE) --no-print-directory $(LIB) helpers
+	@$(MAKE) --no-print-directory $(LIB) helpers bench-tools
 	bats tests
 
 demo: $(LIB) bench-tools
