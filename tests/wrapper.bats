@@ -103,6 +103,10 @@ bats_require_minimum_version 1.5.0 # run -127
 	WBSHIM_DROP=maybe run "$ROOT/scripts/wbshim" -- true
 	[ "$status" -eq 2 ]
 	[[ "$output" == "wbshim: WBSHIM_DROP: 'maybe' is not one of"* ]]
+	# An option replaces an inherited value, bad or not.
+	WBSHIM_CHUNK=banana WBSHIM_DROP=maybe run "$ROOT/scripts/wbshim" -k -c 8M -- printenv WBSHIM_CHUNK WBSHIM_DROP
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '8388608\n0')" ]
 }
 
 @test "combined short options" {
