@@ -7,6 +7,7 @@
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC      ?= cc
@@ -92,7 +93,18 @@ fuzz: $(FUZZERS)
 
 -include tests/bench/bench.mk
 
-test: $(LIB) helpers
+# What the suite drives, each with the Debian package that has it (fincore moved to
+# util-linux-extra in Debian 12). Checked before anything is built.
+TEST_TOOLS = bats:bats strace:strace fincore:util-linux-extra python3:python3
+
+test:
+	@missing=; for tool in $(TEST_TOOLS); do \
+		command -v $${tool%%:*} >/dev/null 2>&1 && continue; \
+		echo "make test: $${tool%%:*} not found (Debian package: $${tool#*:})" >&2; \
+		missing="$$missing $${tool#*:}"; \
+	done; \
+	[ -z "$$missing" ] || { echo "make test: install them first: apt-get install$$missing" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(LIB) helpers bench-tools
 	bats tests
 
 demo: $(LIB) bench-tools
@@ -101,13 +113,19 @@ demo: $(LIB) bench-tools
 bench: $(LIB) bench-tools
 	scripts/bench $(BENCH_ARGS)
 
+# The installed wrapper is told where the library went, so any LIBDIR works
+# (multiarch directories, lib64) and the wrapper may be reached through a symlink.
 install: $(LIB)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/$(LIB)
-	install -m 0755 scripts/wbshim $(DESTDIR)$(BINDIR)/wbshim
+	sed "s|^INSTALLED_LIBDIR=$$|INSTALLED_LIBDIR='$(LIBDIR)'|" scripts/wbshim >$(DESTDIR)$(BINDIR)/wbshim.tmp
+	grep -q "^INSTALLED_LIBDIR='" $(DESTDIR)$(BINDIR)/wbshim.tmp
+	chmod 0755 $(DESTDIR)$(BINDIR)/wbshim.tmp
+	mv -f $(DESTDIR)$(BINDIR)/wbshim.tmp $(DESTDIR)$(BINDIR)/wbshim
+	install -m 0644 scripts/wbshim.1 $(DESTDIR)$(MANDIR)/man1/wbshim.1
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/$(LIB) $(DESTDIR)$(BINDIR)/wbshim
+	rm -f $(DESTDIR)$(LIBDIR)/$(LIB) $(DESTDIR)$(BINDIR)/wbshim $(DESTDIR)$(MANDIR)/man1/wbshim.1
 
 clean:
 	rm -f $(LIB) src/*.o .build-flags

@@ -171,6 +171,10 @@ static void wb_load_bool(const char *name, bool *value)
 		       text, *value ? 1 : 0);
 }
 
+/* Runs once in every process that loads the library, so a bad value set directly in the
+ * environment is reported once per process (each command of a shell script): there is no
+ * state shared between processes to remember that it was said. The wrapper checks the
+ * values before it runs the command, so what its children inherit never warns. */
 void wb_config_load(struct wb_config *cfg)
 {
 	long page = sysconf(_SC_PAGESIZE);

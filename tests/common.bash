@@ -32,6 +32,15 @@ require_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: $1"
 }
 
+# copy_build_tree DIR: what make needs, copied with its times into DIR, so that a test
+# can run make there (install, a rebuild with other flags) and never touch the user's
+# own build products. An up-to-date build is copied as such and not rebuilt.
+copy_build_tree() {
+	mkdir -p "$1"
+	cp -pR "$ROOT/Makefile" "$ROOT/src" "$ROOT/scripts" "$1/"
+	cp -p "$ROOT/libwbshim.so" "$ROOT/.build-flags" "$1/" 2>/dev/null || true
+}
+
 # Run a command under the shim.
 shim() {
 	LD_PRELOAD="$PRELOAD" "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # scripts/wbshim: options to environment, LD_PRELOAD handling, children covered.
 load common
+bats_require_minimum_version 1.5.0 # run -127
 
 @test "--help and --version" {
 	run "$ROOT/scripts/wbshim" --help
@@ -15,12 +16,20 @@ load common
 	require_plain_build "the wrapper loads the library before the sanitizer runtime"
 	run env LD_PRELOAD=/nonexistent-other.so "$ROOT/scripts/wbshim" -c 4M -d 3 -k -v --log "$WORK/l" -- env
 	[ "$status" -eq 0 ]
-	grep -qx 'WBSHIM_CHUNK=4M' <<<"$output"
+	grep -qx 'WBSHIM_CHUNK=4194304' <<<"$output"
 	grep -qx 'WBSHIM_DEPTH=3' <<<"$output"
 	grep -qx 'WBSHIM_DROP=0' <<<"$output"
 	grep -qx 'WBSHIM_VERBOSE=1' <<<"$output"
 	grep -qx "WBSHIM_LOG=$WORK/l" <<<"$output"
 	grep -qx "LD_PRELOAD=$PRELOAD:/nonexistent-other.so" <<<"$output"
+}
+
+@test "--help names every variable" {
+	run "$ROOT/scripts/wbshim" --help
+	[ "$status" -eq 0 ]
+	for name in WBSHIM_CHUNK WBSHIM_DEPTH WBSHIM_DROP WBSHIM_DISABLE WBSHIM_VERBOSE WBSHIM_LOG WBSHIM_LIB; do
+		grep -q "$name" <<<"$output"
+	done
 }
 
 @test "bad usage exits 2 with a message" {
@@ -45,4 +54,126 @@ load common
 	strace -f -qq -o "$WORK/t" -e trace=sync_file_range \
 		"$ROOT/scripts/wbshim" -c 1M -- sh -c "sh -c 'dd if=/dev/zero of=$WORK/out bs=1M count=8 status=none'"
 	[ "$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t")" -eq 8 ]
+}
+
+@test "-c and -d are checked by the wrapper: the option is named, exit 2, nothing runs" {
+	run "$ROOT/scripts/wbshim" -d 0 -- touch "$WORK/ran"
+	[ "$status" -eq 2 ]
+	[ "$output" = "wbshim: -d: '0' is outside 1..64" ]
+	[ ! -e "$WORK/ran" ]
+	run "$ROOT/scripts/wbshim" --depth=two -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == "wbshim: --depth: 'two' is not a number"* ]]
+	run "$ROOT/scripts/wbshim" -c 4k -- true
+	[ "$status" -eq 2 ]
+	[ "$output" = "wbshim: -c: '4k' is outside 256K..1G" ]
+	run "$ROOT/scripts/wbshim" -c 8X -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == "wbshim: -c: '8X' is not a size"* ]]
+	run "$ROOT/scripts/wbshim" -c 99999999999999999999T -- true
+	[ "$status" -eq 2 ]
+	run "$ROOT/scripts/wbshim" -c 0x10M -- true
+	[ "$status" -eq 2 ]
+}
+
+@test "sizes take the library's suffixes and reach the command in bytes" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	for pair in 4M:4194304 4MiB:4194304 8mb:8388608 512K:524288 512KB:524288 1G:1073741824 \
+		1gib:1073741824 262144:262144 0012M:12582912 300001:299008; do
+		run "$ROOT/scripts/wbshim" -c "${pair%%:*}" -- printenv WBSHIM_CHUNK
+		echo "${pair%%:*} -> $output"
+		[ "$status" -eq 0 ]
+		[ "$output" = "${pair#*:}" ]
+	done
+}
+
+@test "a bad setting is reported once, not by every process of the command" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	run "$ROOT/scripts/wbshim" -d 0 -- sh -c 'true; true; ls; date'
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	WBSHIM_DEPTH=0 run "$ROOT/scripts/wbshim" -- sh -c 'true; true; ls; date'
+	[ "$status" -eq 2 ]
+	[ "$output" = "wbshim: WBSHIM_DEPTH: '0' is outside 1..64" ]
+	# Inherited values are normalised too, so no child warns about them.
+	WBSHIM_CHUNK=8MiB WBSHIM_DEPTH=08 WBSHIM_DROP=Off WBSHIM_DISABLE=no WBSHIM_VERBOSE=yes \
+		run "$ROOT/scripts/wbshim" -- sh -c 'printenv WBSHIM_CHUNK WBSHIM_DEPTH WBSHIM_DROP WBSHIM_DISABLE WBSHIM_VERBOSE; true; ls /dev/null'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '8388608\n8\n0\n0\n1\n/dev/null')" ]
+	WBSHIM_DROP=maybe run "$ROOT/scripts/wbshim" -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == "wbshim: WBSHIM_DROP: 'maybe' is not one of"* ]]
+	# An option replaces an inherited value, bad or not.
+	WBSHIM_CHUNK=banana WBSHIM_DROP=maybe run "$ROOT/scripts/wbshim" -k -c 8M -- printenv WBSHIM_CHUNK WBSHIM_DROP
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '8388608\n0')" ]
+}
+
+@test "combined short options" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	run "$ROOT/scripts/wbshim" -kv -- printenv WBSHIM_DROP WBSHIM_VERBOSE
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '0\n1')" ]
+	run "$ROOT/scripts/wbshim" -vvv --log "$WORK/log" -- printenv WBSHIM_VERBOSE
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+	run "$ROOT/scripts/wbshim" -c8M -d3 -- printenv WBSHIM_CHUNK WBSHIM_DEPTH
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '8388608\n3')" ]
+	run "$ROOT/scripts/wbshim" -kx -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown option -x"* ]]
+}
+
+@test "a missing command is 127, a command that cannot run is 126, in the wrapper's words" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	run -127 "$ROOT/scripts/wbshim" -- wbshim-no-such-command
+	[ "$output" = "wbshim: wbshim-no-such-command: command not found" ]
+	run -127 "$ROOT/scripts/wbshim" -- "$WORK/missing"
+	[ "$output" = "wbshim: $WORK/missing: no such file" ]
+	touch "$WORK/plain"
+	run "$ROOT/scripts/wbshim" -- "$WORK/plain"
+	[ "$status" -eq 126 ]
+	[ "$output" = "wbshim: $WORK/plain: not an executable file" ]
+	run "$ROOT/scripts/wbshim" -- "$WORK"
+	[ "$status" -eq 126 ]
+	cp "$WORK/plain" "$WORK/plain-in-path"
+	PATH="$WORK:$PATH" run "$ROOT/scripts/wbshim" -- plain-in-path
+	[ "$status" -eq 126 ]
+}
+
+@test "through a symlink, the wrapper still finds the library beside the build" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	mkdir "$WORK/bin"
+	ln -s "$ROOT/scripts/wbshim" "$WORK/bin/wbshim"
+	ln -s "$WORK/bin/wbshim" "$WORK/wb"
+	run "$WORK/wb" -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$LIB" ]
+	PATH="$WORK/bin:$PATH" run wbshim -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$LIB" ]
+}
+
+@test "installed with any LIBDIR, the wrapper finds its library, also through a symlink" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	copy_build_tree "$WORK/tree"
+	make -C "$WORK/tree" -s install PREFIX="$WORK/p" LIBDIR="$WORK/p/lib/x86_64-linux-gnu"
+	run "$WORK/p/bin/wbshim" -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$WORK/p/lib/x86_64-linux-gnu/libwbshim.so" ]
+	mkdir "$WORK/home-bin"
+	ln -s "$WORK/p/bin/wbshim" "$WORK/home-bin/wbshim"
+	PATH="$WORK/home-bin:$PATH" run wbshim -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$WORK/p/lib/x86_64-linux-gnu/libwbshim.so" ]
+	# Staged with DESTDIR and moved elsewhere: found beside the wrapper instead.
+	make -C "$WORK/tree" -s install DESTDIR="$WORK/stage" PREFIX=/nonexistent-prefix
+	run "$WORK/stage/nonexistent-prefix/bin/wbshim" -- printenv LD_PRELOAD
+	[ "$status" -eq 0 ]
+	[ "$output" = "$WORK/stage/nonexistent-prefix/lib/libwbshim.so" ]
+	rm "$WORK/p/lib/x86_64-linux-gnu/libwbshim.so"
+	run "$WORK/p/bin/wbshim" -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == "wbshim: libwbshim.so not found in $WORK/p/lib/x86_64-linux-gnu nor in $WORK/p "* ]]
 }
