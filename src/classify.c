@@ -68,6 +68,35 @@ static bool wb_fs_is_remote(unsigned long type)
 	}
 }
 
+static __thread const char *wb_reason __attribute__((tls_model("initial-exec")));
+
+const char *wb_classify_reason(void)
+{
+	return wb_reason ? wb_reason : "unknown";
+}
+
+static const char *wb_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "pipe";
+	case S_IFSOCK:
+		return "socket";
+	case S_IFCHR:
+		return "character device (tty, /dev/null, ...)";
+	case S_IFDIR:
+		return "directory";
+	default:
+		return "not a file";
+	}
+}
+
+static bool wb_decided(bool track, const char *why)
+{
+	wb_reason = why;
+	return track;
+}
+
 bool wb_classify_fd(int fd, struct wb_identity *id)
 {
 	struct statfs fs;
@@ -75,27 +104,28 @@ bool wb_classify_fd(int fd, struct wb_identity *id)
 	int flags;
 
 	if (fstat(fd, &st) != 0)
-		return false;
+		return wb_decided(false, "fstat failed");
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return false;
+		return wb_decided(false, wb_kind(st.st_mode));
 	/* Raw syscall: the library may interpose fcntl itself. */
 	flags = (int)syscall(SYS_fcntl, fd, F_GETFL);
-	if (flags < 0 || (flags & O_DIRECT))
-		return false; /* O_DIRECT bypasses the page cache: nothing to pace */
-	if (flags & O_DSYNC)
-		return false; /* O_SYNC and O_DSYNC writes are already written back on return */
+	if (flags < 0 || (flags & O_DIRECT)) /* O_DIRECT bypasses the page cache */
+		return wb_decided(false, "O_DIRECT");
+	if (flags & O_DSYNC) /* O_SYNC and O_DSYNC writes are already written back on return */
+		return wb_decided(false, "O_SYNC/O_DSYNC");
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
 	id->append = (flags & O_APPEND) != 0;
 	id->remote = false;
-	if (S_ISBLK(st.st_mode))
-		return true; /* the node's own filesystem (devtmpfs) says nothing about the disk */
+	if (S_ISBLK(st.st_mode)) /* the node's own filesystem (devtmpfs) says nothing about the disk */
+		return wb_decided(true, "block device");
 	if (fstatfs(fd, &fs) != 0)
-		return false;
+		return wb_decided(false, "fstatfs failed");
 	if (wb_fs_is_memory((unsigned long)fs.f_type))
-		return false;
+		return wb_decided(false, "memory filesystem (tmpfs, proc, ...)");
 	id->remote = wb_fs_is_remote((unsigned long)fs.f_type);
-	return true;
+	return wb_decided(true, id->remote ? "file on a network/FUSE filesystem: kick, never wait"
+					   : "regular file");
 }
 
 bool wb_identity_matches(int fd, const struct wb_identity *id)

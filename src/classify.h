@@ -11,6 +11,10 @@
  * cost one fstat; files cost fstat + fcntl + fstatfs. */
 bool wb_classify_fd(int fd, struct wb_identity *id);
 
+/* Why this thread's last wb_classify_fd() decided as it did ("pipe", "tmpfs",
+ * "regular file", ...): for the log. */
+const char *wb_classify_reason(void);
+
 /* True if fd still refers to the file *id describes (one fstat). */
 bool wb_identity_matches(int fd, const struct wb_identity *id);
 

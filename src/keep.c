@@ -116,8 +116,9 @@ static void wb_kept_wait(const struct wb_kept *k, uint64_t start)
 		polls++;
 	}
 	took = wb_now_ns() - began;
-	wb_log(WB_LOG_DEBUG, "closed file (fd %d): waited %.1f ms for %llu bytes, %u polls", k->fd,
-	       (double)took / 1e6, (unsigned long long)k->bytes, polls);
+	wb_log(WB_LOG_DEBUG, "closed file (fd %d): waited %.1f ms for %llu bytes, %u polls; %s %llu",
+	       k->fd, (double)took / 1e6, (unsigned long long)k->bytes, polls,
+	       wb_cfg.drop ? "dropped from" : "kept cached from", (unsigned long long)start);
 }
 
 /* Out of the FIFO: wait (if asked), drop, close. */

@@ -121,8 +121,11 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	struct wb_identity id;
 	struct wb_file *file;
 
-	if (!wb_classify_fd(fd, &id) ||
-	    !(file = wb_slot_file(slot, wb_pipe_size(wb_cfg.depth)))) {
+	bool track = wb_classify_fd(fd, &id);
+
+	wb_log(WB_LOG_DEBUG, "fd %d: %s (%s)", fd, track ? "tracked" : "ignored",
+	       wb_classify_reason());
+	if (!track || !(file = wb_slot_file(slot, wb_pipe_size(wb_cfg.depth)))) {
 		wb_slot_set_class(slot, WB_IGNORED);
 		return NULL;
 	}

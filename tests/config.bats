@@ -56,3 +56,16 @@ load common
 	[ ! -e "$WORK/target" ]
 	grep -q 'WBSHIM_LOG=.*cannot open' "$WORK/err"
 }
+
+@test "WBSHIM_VERBOSE=2 logs each decision: classification, kick, wait, drop, hand-over" {
+	require_disk_fs
+	WBSHIM_CHUNK=1M WBSHIM_VERBOSE=2 WBSHIM_LOG="$WORK/log" \
+		shim sh -c '"$1" numbers "$2" | cat >/dev/null' sh "$BIN/wbkeep" "$WORK"
+	cat "$WORK/log"
+	grep -Eq 'fd [0-9]+: tracked \(regular file\)$' "$WORK/log"
+	grep -Eq 'fd 1: ignored \(pipe\)$' "$WORK/log"
+	grep -Eq 'fd [0-9]+: kick 1048576 bytes at [0-9]+$' "$WORK/log"
+	grep -Eq 'fd [0-9]+: waited [0-9.]+ ms for 1048576 bytes at [0-9]+, dropped$' "$WORK/log"
+	grep -Eq 'fd [0-9]+: closed with [0-9]+ bytes in flight; kept as fd [0-9]+$' "$WORK/log"
+	grep -Eq 'closed file \(fd [0-9]+\): waited [0-9.]+ ms for [0-9]+ bytes, [0-9]+ polls; dropped from [0-9]+$' "$WORK/log"
+}
