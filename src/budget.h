@@ -3,9 +3,12 @@
  * Pages this process has written and not yet dropped are counted across every
  * file it writes, open or closed: `wb_inflight` holds the bytes of chunks kicked
  * and not yet waited for and dropped, whether they belong to an open file's
- * pipeline (track.c) or to a closed file kept in the queue (keep.c). Writers wait,
- * oldest first, while it is above `depth x chunk`; add one partial chunk per
- * file open for writing and that is the bound the README states.
+ * pipeline (track.c) or to a closed file kept in the queue (keep.c). A writer
+ * whose own unkicked bytes plus all of those exceed `(depth + 1) x chunk` waits,
+ * oldest first (closed files, then its own chunks, a slice at a time), until they
+ * fit: so the process holds at most that, plus one partial chunk per other file
+ * open for writing; the bound the README states. Each write pays for about its
+ * own size in disk time, in small pauses, as the kernel's own throttling does.
  *
  * `wb_written` counts the bytes written to tracked files until it passes one
  * chunk: a process that writes a few small files (a config, temporary files) is
@@ -25,12 +28,14 @@ extern bool wb_writer; /* wb_written has passed a chunk: sticky */
 
 static inline uint64_t wb_budget_bytes(void)
 {
-	return (uint64_t)wb_cfg.depth * wb_cfg.chunk;
+	return (uint64_t)(wb_cfg.depth + 1) * wb_cfg.chunk;
 }
 
-static inline bool wb_budget_over(void)
+/* Would the process be over budget with `pending` more bytes (a writer's own,
+ * not yet kicked)? */
+static inline bool wb_budget_over(uint64_t pending)
 {
-	return __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED) > wb_budget_bytes();
+	return __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED) + pending > wb_budget_bytes();
 }
 
 static inline void wb_inflight_add(uint64_t bytes)

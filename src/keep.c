@@ -236,17 +236,17 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 	return WB_KEEP_KEPT;
 }
 
-void wb_keep_settle(void)
+void wb_keep_settle(uint64_t pending)
 {
 	struct wb_kept oldest;
 	bool got;
 
 	do {
 		got = false;
-		if (!wb_budget_over() || !__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) ||
+		if (!wb_budget_over(pending) || !__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) ||
 		    !wb_keep_lock())
 			return;
-		if (wb_kept_count && wb_budget_over()) {
+		if (wb_kept_count && wb_budget_over(pending)) {
 			oldest = wb_keep_remove(0);
 			got = true;
 		}

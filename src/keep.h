@@ -55,8 +55,9 @@ enum wb_keep_outcome {
 enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t start,
 				  uint64_t end, uint64_t bytes);
 
-/* Wait for and drop kept files, oldest first, while the process is over budget. */
-void wb_keep_settle(void);
+/* Wait for and drop kept files, oldest first, while the process would be over
+ * budget with `pending` more bytes (budget.h). */
+void wb_keep_settle(uint64_t pending);
 
 /* Lowest fd number we hold (INT_MAX if none): one load for the open doors. */
 extern int wb_keep_floor;

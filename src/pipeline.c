@@ -130,6 +130,38 @@ bool wb_pipe_take_oldest(struct wb_pipe *pipe, unsigned int keep, struct wb_batc
 	return true;
 }
 
+bool wb_pipe_take_oldest_slice(struct wb_pipe *pipe, uint64_t max, struct wb_batch *out)
+{
+	struct wb_batch *head = &pipe->ring[pipe->head];
+	struct wb_extent *first = &head->extent[0];
+	uint64_t len;
+
+	if (pipe->queued == 0)
+		return false;
+	len = first->end - first->start;
+	if (head->count != 1 || len <= max || max == 0)
+		return wb_pipe_take_oldest(pipe, 0, out);
+	out->count = 1;
+	out->extent[0].start = first->start;
+	out->extent[0].end = first->start + max;
+	/* Its share of the batch's bytes (rewrites are counted in bytes, not range). */
+	out->bytes = (uint64_t)((unsigned __int128)head->bytes * max / len);
+	first->start += max;
+	head->bytes -= out->bytes;
+	pipe->inflight -= out->bytes;
+	return true;
+}
+
+void wb_batch_span(const struct wb_batch *batch, uint64_t *start, uint64_t *end)
+{
+	for (unsigned int i = 0; i < batch->count; i++) {
+		if (batch->extent[i].start < *start)
+			*start = batch->extent[i].start;
+		if (batch->extent[i].end > *end)
+			*end = batch->extent[i].end;
+	}
+}
+
 uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end)
 {
 	struct wb_batch batch;
@@ -139,15 +171,8 @@ uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end)
 	*end = 0;
 	while (wb_pipe_take_oldest(pipe, 0, &batch)) {
 		bytes += batch.bytes;
-		for (unsigned int i = 0; i < batch.count; i++) {
-			if (batch.extent[i].start < *start)
-				*start = batch.extent[i].start;
-			if (batch.extent[i].end > *end)
-				*end = batch.extent[i].end;
-		}
+		wb_batch_span(&batch, start, end);
 	}
-	if (*start > *end)
-		*start = *end;
 	return bytes;
 }
 

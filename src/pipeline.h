@@ -61,9 +61,14 @@ bool wb_pipe_take_pending(struct wb_pipe *pipe, struct wb_batch *out);
 bool wb_pipe_take_kick(struct wb_pipe *pipe, struct wb_batch *out);
 /* Dequeue the oldest batch into *out if more than `keep` are queued. */
 bool wb_pipe_take_oldest(struct wb_pipe *pipe, unsigned int keep, struct wb_batch *out);
+/* Dequeue at most `max` bytes of the oldest batch: a slice of its first extent
+ * when that is longer (the rest stays queued), else the whole batch. */
+bool wb_pipe_take_oldest_slice(struct wb_pipe *pipe, uint64_t max, struct wb_batch *out);
 /* Dequeue every queued batch: returns their bytes and sets [*start, *end) to the
- * span they cover (0 bytes and an empty span if none). */
+ * span they cover (UINT64_MAX and 0 if none). */
 uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end);
+/* Widen [*start, *end) to cover the batch. */
+void wb_batch_span(const struct wb_batch *batch, uint64_t *start, uint64_t *end);
 
 /* Where a drop of a range beginning at `start` begins: the folio boundary at or
  * below it, but not below `floor` (the lowest byte the file's writer wrote), so

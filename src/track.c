@@ -142,30 +142,38 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	return file;
 }
 
-/* Wait for this file's oldest chunks while it has more than `depth` in flight or
- * the process is over its budget (closed files, the oldest, were settled first). */
-static void wb_settle(int fd, struct wb_slot *slot, struct wb_file *file)
+/* Backpressure in small steps: while the process would be over its budget with
+ * this writer's `pending` (unkicked) bytes, wait for the oldest closed files,
+ * then for this file's oldest chunk a slice (a quarter chunk) at a time. Each
+ * write so pays for about its own size in disk time, instead of every chunk's
+ * last write paying for a whole chunk. */
+#define WB_SLICES_PER_CHUNK 4
+
+static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pending)
 {
 	struct wb_batch oldest;
 	bool got;
 
-	wb_keep_settle();
-	do {
+	if (!wb_budget_over(pending))
+		return;
+	wb_keep_settle(pending);
+	while (wb_budget_over(pending)) {
 		if (!wb_slot_lock(slot))
 			return;
-		got = wb_pipe_take_oldest(&file->pipe, wb_budget_over() ? 0 : file->pipe.depth,
-					  &oldest);
+		got = wb_pipe_take_oldest_slice(&file->pipe, wb_cfg.chunk / WB_SLICES_PER_CHUNK,
+						&oldest);
 		wb_slot_unlock(slot);
-		if (got)
-			wb_wait(fd, slot, file, &oldest);
-	} while (got);
+		if (!got)
+			return; /* the rest is other open files': theirs to wait for */
+		wb_wait(fd, slot, file, &oldest);
+	}
 }
 
-/* A chunk is complete: validate, then kick it and wait for the oldest. */
+/* A chunk is complete: validate, then kick it. */
 static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 {
-	struct wb_batch kick;
-	bool have_kick;
+	struct wb_batch kick, oldest;
+	bool have_kick, have_oldest;
 
 	/* The fd may have been closed and reused behind our back (fclose, dup2,
 	 * close_range): never act on another file's state. */
@@ -175,12 +183,15 @@ static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 	}
 	if (!wb_slot_lock(slot))
 		return; /* still full: the next write retries */
+	/* Room in the ring (pacing keeps it there unless chunks come in oversize). */
+	have_oldest = wb_pipe_take_oldest(&file->pipe, file->pipe.depth, &oldest);
 	have_kick = wb_pipe_take_kick(&file->pipe, &kick);
 	file->driven = true;
 	wb_slot_unlock(slot);
+	if (have_oldest)
+		wb_wait(fd, slot, file, &oldest);
 	if (have_kick)
 		wb_kick(fd, slot, file, &kick);
-	wb_settle(fd, slot, file);
 }
 
 /* Where did the write start? Called with the slot lock held; `cursor` is the
@@ -228,7 +239,7 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 {
 	struct wb_file *file = wb_file_of(fd, &slot);
 	int64_t cursor = -1;
-	uint64_t start;
+	uint64_t start, pending;
 	bool known, full;
 
 	if (!file)
@@ -259,10 +270,14 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	known = wb_write_start(file, at, cursor, len, &start);
 	full = known && wb_pipe_note(&file->pipe, start, len);
 	file->stats.bytes += len; /* under the lock: no second atomic on the hot path */
+	pending = file->pipe.pending_bytes;
 	wb_slot_unlock(slot);
 	wb_budget_wrote(len);
-	if (full)
+	if (full) {
 		wb_step(fd, slot, file);
+		pending = 0;
+	}
+	wb_pace(fd, slot, file, pending);
 }
 
 void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
@@ -361,7 +376,7 @@ static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file, uin
 		return;
 	switch (file->id.remote ? WB_KEEP_REFUSED : wb_keep_file(fd, &file->id, start, end, bytes)) {
 	case WB_KEEP_KEPT:
-		wb_keep_settle(); /* the process may be over budget now: oldest first */
+		wb_keep_settle(0); /* the process may be over budget now: oldest first */
 		return;
 	case WB_KEEP_UNLINKED:
 		wb_inflight_sub(bytes); /* its pages go with its last reference */
@@ -381,7 +396,7 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	int saved = errno;
 	struct wb_batch tail;
 	bool have_tail = false, act = false;
-	uint64_t start = 0, end = 0, bytes = 0;
+	uint64_t start, end, bytes = 0;
 	int latched;
 
 	/* A file takes part once the process has written more than a chunk in all
@@ -389,8 +404,12 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	if (wb_slot_lock(slot)) {
 		act = file->driven || (file->pipe.pending_bytes && wb_budget_writer());
 		if (act) {
-			have_tail = wb_pipe_take_kick(&file->pipe, &tail);
 			bytes = wb_pipe_take_all(&file->pipe, &start, &end);
+			have_tail = wb_pipe_take_pending(&file->pipe, &tail);
+			if (have_tail) {
+				wb_batch_span(&tail, &start, &end);
+				bytes += tail.bytes;
+			}
 		}
 		wb_slot_unlock(slot);
 	}
