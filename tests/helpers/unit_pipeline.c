@@ -243,6 +243,25 @@ static void take_all(void)
 	free(p);
 }
 
+/* Backpressure in small steps: the oldest batch is waited for a slice at a time. */
+static void slices(void)
+{
+	struct wb_pipe *p = new_pipe(4 << 20, 2);
+	struct wb_batch kick, slice;
+	wb_pipe_note(p, 0, 4 << 20);
+	wb_pipe_take_kick(p, &kick);
+	while (wb_pipe_take_oldest_slice(p, 1 << 20, &slice))
+		wb_batch_wait(&fake, 0, &slice, true, p->low);
+	expect("the oldest chunk in four slices, each dropped from its folio boundary",
+	       "wait 0+1024;drop 0+1024;wait 1024+1024;drop 0+2048;"
+	       "wait 2048+1024;drop 2048+1024;wait 3072+1024;drop 2048+2048;");
+	if (p->inflight != 0 || p->queued != 0) {
+		printf("not ok - slices leave %llu bytes in flight\n", (unsigned long long)p->inflight);
+		failures++;
+	}
+	free(p);
+}
+
 int main(void)
 {
 	sequential_depth1();
@@ -254,5 +273,6 @@ int main(void)
 	large_offsets();
 	folio_aligned_drops();
 	take_all();
+	slices();
 	return failures ? 1 : 0;
 }
