@@ -80,48 +80,6 @@ commands_of() {   # scen: the exact command of each variant's first run
 	done
 }
 
-check() {   # label pass-condition-as-awk-expression detail
-	local verdict
-	verdict=$(awk "BEGIN { print ($2) ? \"PASS\" : \"FAIL\" }")
-	echo "| $1 | $3 | $verdict |"
-}
-
-goals_section() {
-	local v s bound d t m
-	echo "## Goals (issue 4)"
-	echo
-	echo "| goal | measured (medians) | verdict |"
-	echo "|---|---|---|"
-	for v in wbshim tuned; do
-		case $v in
-		wbshim) bound=$(((DEFAULT_DEPTH + 1) * DEFAULT_CHUNK / MIB + 8)) ;;
-		tuned) bound=$(((${TUNED##*:} + 1) * $(to_bytes "${TUNED%%:*}") / MIB + 8)) ;;
-		esac
-		for s in S1 S3; do
-			# The writer's own pages (its memory cgroup); the system-wide figure also counts
-			# whatever else runs on the machine.
-			d=$(get "$s" "$v" own_dirty_wb_mb)
-			[[ -n $d ]] && check "$s $v: peak dirty ≤ (depth+1)·chunk + 8 MB = $bound MB" "$d <= $bound" \
-				"$d MB (system-wide $(get "$s" "$v" peak_dirty_wb_mb) MB)"
-		done
-		d=$(get S2 "$v" total_s) t=$(get S2 noshim total_s)
-		[[ -n $d && -n $t ]] && check "S2 $v: durable ≤ 0.3× no shim" "$d <= 0.3 * $t" \
-			"$d s vs $t s ($(awk -v a="$d" -v b="$t" 'BEGIN { printf "%.2f", a / b }')×)"
-		d=$(get S1 "$v" total_s) t=$(get S1 noshim total_s)
-		[[ -n $d && -n $t ]] && check "S1 $v: durable no slower than no shim (2 % noise allowed)" \
-			"$d <= 1.02 * $t" "$d s vs $t s ($(awk -v a="$d" -v b="$t" 'BEGIN { printf "%.3f", a / b }')×)"
-		d=$(get S3 "$v" max_write_ms) t=$(get S3 noshim max_write_ms)
-		[[ -n $d && -n $t ]] && check "S3 $v: longest write() ≤ no shim + 50 ms" "$d <= $t + 50" "$d ms vs $t ms"
-		for s in S6 S7 S9; do
-			m=$(metrics_for "$s")
-			d=$(get "$s" "$v" "$m") t=$(get "$s" noshim "$m")
-			[[ -n $d && -n $t ]] && check "$s $v: per-call overhead ≤ 2 %" "$d <= 1.02 * $t" \
-				"$d ns vs $t ns ($(awk -v a="$d" -v b="$t" 'BEGIN { printf "%+.1f", (a / b - 1) * 100 }') %)"
-		done
-	done
-	echo
-}
-
 get_range() {   # scen variant metric -> "median (min–max)" or "–"
 	awk -F, -v k="$1,$2,$3" '$1 "," $2 "," $3 == k {
 		printf "%s", $4; if ($7 > 1 && $5 != $6) printf " (%s–%s)", $5, $6; found = 1 }
@@ -168,6 +126,12 @@ write_markdown() {
 	local scen
 	{
 		echo "# wbshim benchmark results"
+		echo
+		if [[ $SWEEP -eq 0 ]]; then
+			goal_rows >"$OUT/goals.tsv"
+			summary_section
+		fi
+		echo "## Setup"
 		echo
 		echo "Command: \`cd $ROOT && $COMMAND_LINE\`  "
 		echo "Date: $(date -Is), host $(hostname), kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)  "

@@ -21,7 +21,7 @@ build_writer() {   # variant file bytes rate-MB/s run-dir
 	local variant=$1 file=$2 bytes=$3 rate=$4 dir=$5
 	case $variant in
 	dd-direct | dd-nocache)
-		# bs=8M as in PATHOLOGY.md's reference; conv=fsync so dd's exit means durable.
+		# bs=8M: large enough that dd's own system calls cost nothing; conv=fsync so dd's exit means durable.
 		CMD=(dd if=/dev/zero of="$file" bs=8M count=$((bytes / (8 * MIB)))
 			oflag=${variant#dd-} conv=fsync status=none) ;;
 	*)
