@@ -4,7 +4,7 @@
 declare -A KNOB_SAVED=()   # sysfs/procfs file -> value to write back
 KNOB_ORDER=()              # restore in reverse order of first change
 BG_PIDS=()                 # background helpers (victim, disk sampler)
-RIG_UP=0 CGROUP_NOW=""
+RIG_UP=0 CGROUP_NOW="" CG_PARENT_MADE="" CG_JOIN=()
 
 knob_set() {   # file value [restore-file restore-value]: remember how to undo, then write
 	local file=$1 value=$2 undo_file=${3:-$1}
@@ -41,18 +41,13 @@ bg_forget() {   # pid: it has been waited for
 	BG_PIDS=("${keep[@]}")
 }
 
-remove_cgroup() {
-	[[ -n $CGROUP_NOW && -d $CGROUP_NOW ]] || return 0
-	rmdir "$CGROUP_NOW" 2>/dev/null || say "could not remove cgroup $CGROUP_NOW"
-	CGROUP_NOW=""
-}
-
 cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
 	stop_background
 	restore_knobs
 	remove_cgroup
+	remove_cgroup_parent
 	rm -rf "$FAST_DIR"
 	[[ -n ${SLOW_MNT:-} && -d $SLOW_MNT ]] && rm -f "$SLOW_MNT"/wbshim-bench.* 2>/dev/null
 	if [[ $RIG_UP -eq 1 && $KEEP_RIG -eq 0 ]]; then

@@ -5,6 +5,7 @@ usage() {
 	cat <<EOF
 Usage: $PROG [--quick] [--out DIR] [--scenarios S1,S2,...] [--keep-rig]
              [--tuned CHUNK:DEPTH] [--repeat N] [--sweep] [--sweep-grid CHUNKS/DEPTHS]
+             [--cgroup2 ROOT]
 
 Scenarios (S1, S3, S4 and S5 need root; the others run without, minus the kernel knobs):
   S1  5 GB at full speed to a 50 MB/s slow disk: peak dirty, time to durable, fsync tail
@@ -28,6 +29,9 @@ dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_byt
   --sweep            tuning sweep instead: S1 (1 GB), S2 (4 GB), S3 (225 MB at 15 MB/s)
                      for noshim and every chunk x depth of the grid
   --sweep-grid G     e.g. 1M,2M,4M,8M,16M/1,2,4,8 (the default)
+  --cgroup2 ROOT     use the cgroup2 mount ROOT for the rigs (memory.max, io.max) even
+                     where cgroup v1 is mounted; by default v2 when /sys/fs/cgroup is
+                     cgroup2 with the memory controller, else the v1 controllers
   -h, --help         this text
 
 Scratch space: $FAST_DIR (removed afterwards), $CACHE_DIR (S8's archive, kept:
@@ -37,17 +41,17 @@ EOF
 
 parse_args() {
 	QUICK=0 KEEP_RIG=0 SWEEP=0 REPEAT=1 OUT="" SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9"
-	TUNED=$TUNED_DEFAULT SWEEP_GRID="1M,2M,4M,8M,16M/1,2,4,8"
+	TUNED=$TUNED_DEFAULT SWEEP_GRID="1M,2M,4M,8M,16M/1,2,4,8" CGROUP2=""
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--quick) QUICK=1 ;;
 		--keep-rig) KEEP_RIG=1 ;;
 		--sweep) SWEEP=1 ;;
-		--out | --scenarios | --tuned | --repeat | --sweep-grid)
+		--out | --scenarios | --tuned | --repeat | --sweep-grid | --cgroup2)
 			[[ $# -ge 2 ]] || die "$1 needs a value"
 			case $1 in
 			--out) OUT=$2 ;; --scenarios) SCENARIOS=${2//,/ } ;; --tuned) TUNED=$2 ;;
-			--repeat) REPEAT=$2 ;; --sweep-grid) SWEEP_GRID=$2 ;;
+			--repeat) REPEAT=$2 ;; --sweep-grid) SWEEP_GRID=$2 ;; --cgroup2) CGROUP2=${2%/} ;;
 			esac
 			shift ;;
 		-h | --help) usage; exit 0 ;;
@@ -112,7 +116,16 @@ check_prerequisites() {
 			fi
 		done
 		say "not root: page cache is not dropped between runs, knob anchors skipped"
+	elif [[ -z $CG_MEM ]]; then
+		say "$(cgroup_problem): dirty figures are system-wide only"
+		if [[ " $SCENARIOS " == *" S4 "* ]]; then
+			say "S4 skipped: it needs a memory cgroup"
+			SCENARIOS=${SCENARIOS/S4/}
+		fi
+	else
+		say "memory cgroups: $CG_MEM at $CG_MEM_ROOT"
 	fi
+	[[ -z $CGROUP2 || $CG_MEM == v2 ]] || say "--cgroup2 $CGROUP2: no memory controller there; the slow disk may still use its io controller"
 	[[ -n ${SCENARIOS// /} ]] || die "nothing to run"
 }
 

@@ -12,7 +12,8 @@ settle() {
 # cgroup, that cgroup's dirty + writeback pages. The latter are the writer's alone, so they
 # stay right when someone else writes on this shared machine (/proc/meminfo does not).
 disk_sampler() {   # stat-file cgroup-dir-or-empty start-us; runs until killed
-	local stat=$1 cg=$2 start=$3 fields key value dirty wb tick
+	local stat=$1 cg=$2 start=$3 fields key value dirty wb tick dirty_key wb_key
+	dirty_key=$(cg_stat_key dirty) wb_key=$(cg_stat_key writeback)
 	exec {tick}<> <(:)   # read -t on a silent pipe: a 20 ms sleep without a fork
 	echo "t_ms,sectors_written,cg_dirty_kb,cg_writeback_kb"
 	while :; do
@@ -20,7 +21,7 @@ disk_sampler() {   # stat-file cgroup-dir-or-empty start-us; runs until killed
 		dirty=0 wb=0
 		if [[ -n $cg ]]; then
 			while read -r key value; do
-				case $key in dirty) dirty=$value ;; writeback) wb=$value; break ;; esac
+				case $key in "$dirty_key") dirty=$value ;; "$wb_key") wb=$value; break ;; esac
 			done <"$cg/memory.stat"
 		fi
 		echo "$((($(now_us) - start) / 1000)),${fields[6]},$((dirty / 1024)),$((wb / 1024))"
@@ -41,22 +42,6 @@ stop_victim() {
 	rm -f "$FAST_DIR/victim.dat"
 }
 
-# A fresh memory cgroup per run (root only): the writer's own pages can be told apart
-# from the rest of the machine. Only S4 sets a limit; without one, v1 memcg changes
-# nothing about writeback (dirty limits stay global).
-make_cgroup() {   # [limit-bytes]
-	is_root || return 0
-	CGROUP_NOW=$CGROUP_BASE-$$
-	mkdir "$CGROUP_NOW"
-	[[ -z ${1:-} ]] || echo "$1" >"$CGROUP_NOW/memory.limit_in_bytes"
-}
-
-# The writer moves itself into the cgroup, then execs: only it and its children are charged.
-wrap_cgroup() {
-	[[ -n $CGROUP_NOW ]] || return 0
-	CMD=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP_NOW" "${CMD[@]}")
-}
-
 # run_measured SCEN VARIANT REP DIR MAJ:MIN BLOCKDEV [cgroup-limit]: runs CMD under the
 # sampler in a fresh cgroup with the variant's knobs applied, records wall time and every
 # key=value it printed, then restores the knobs. Sets LAST_WALL_US.
@@ -64,7 +49,7 @@ run_measured() {
 	local scen=$1 variant=$2 rep=$3 dir=$4 majmin=$5 blockdev=$6 limit=${7:-}
 	local start disk_pid status=0 sampler_opts=()
 	settle
-	make_cgroup "$limit"
+	make_cgroup "$limit" "$([[ $majmin == "${SLOW_MAJMIN:-}" ]] && echo 1 || echo 0)"
 	wrap_cgroup
 	[[ -z $CGROUP_NOW ]] || sampler_opts=(--cgroup "$CGROUP_NOW")
 	printf '%q ' "${CMD[@]}" >"$dir/cmd"
@@ -95,8 +80,7 @@ run_measured() {
 	record_shim_log "$scen" "$variant" "$rep" "$dir/shim.log" "${TARGET_FILE:-/nonexistent}"
 	if [[ -n $CGROUP_NOW ]]; then
 		# The kernel's own high-water mark, exact where a sampler may miss a short peak.
-		record "$scen" "$variant" "$rep" max_usage_mb \
-			"$(awk '{ printf "%.1f", $1 / 1048576 }' "$CGROUP_NOW/memory.max_usage_in_bytes")"
+		record_cgroup_peak "$scen" "$variant" "$rep"
 		record "$scen" "$variant" "$rep" own_dirty_wb_mb \
 			"$(awk -F, 'NR > 1 && $3 + $4 > m { m = $3 + $4 } END { printf "%.1f", m / 1024 }' "$dir/disk.csv")"
 		remove_cgroup

@@ -6,8 +6,10 @@ slow_rig() {   # brings the slow disk up once; sets SLOW_MNT
 	local size=8G
 	[[ $QUICK -eq 1 || $SWEEP -eq 1 ]] && size=3G
 	RIG_UP=1
-	SLOW_MNT=$("$SLOWDISK" up --rate 50 --size "$size")
-	say "slow disk at $SLOW_MNT (50 MB/s)"
+	SLOW_MNT=$("$SLOWDISK" up --rate 50 --size "$size" ${CGROUP2:+--cgroup2 "$CGROUP2"})
+	SLOW_MAJMIN=$(majmin_of "$SLOW_MNT")
+	slow_cgroup_of_rig
+	say "slow disk at $SLOW_MNT (50 MB/s${SLOW_CG2:+, for the processes in $SLOW_CG2})"
 }
 
 s1_run() { run_writer S1 "$1" "$2" "$SLOW_MNT" "$S1_BYTES" 0; }
