@@ -16,9 +16,14 @@ Scenarios (S1, S3, S4 and S5 need root; the others run without, minus the kernel
   S6  1-byte write() to /dev/null, ns per call        S7  the same to a regular file
   S8  tar -xf of 2,000 files of 1-20 MB, then sync -f: time to durable
   S9  putc() to a stdio stream on a regular file, ns per call (the stdio doors' cost)
+  S10 trees: cp -r and rsync -a of 10,000 x 100 KiB and 1,000 x 2 MiB files, to the fast
+      and the slow disk: time to durable (copy + sync -f), peak dirty, peak cached
+  S11 a short job: 256 MB to the fast disk, no fsync: exit time and durable time
 
 Each runs for: noshim, wbshim (library defaults), tuned (--tuned), and the anchors that apply:
-dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache.
+dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache,
+kernel-bound (S1, S3: vm.dirty_bytes = the defaults' (depth+1) x chunk, background half),
+devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
 
   --quick            small sizes and fewer variants (< 3 minutes)
   --out DIR          results directory (default bench-results/YYYYmmdd-HHMMSS)
@@ -40,7 +45,7 @@ EOF
 }
 
 parse_args() {
-	QUICK=0 KEEP_RIG=0 SWEEP=0 REPEAT=1 OUT="" SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9"
+	QUICK=0 KEEP_RIG=0 SWEEP=0 REPEAT=1 OUT="" SCENARIOS=$ALL_SCENARIOS
 	TUNED=$TUNED_DEFAULT SWEEP_GRID="1M,2M,4M,8M,16M/1,2,4,8" CGROUP2=""
 	while [[ $# -gt 0 ]]; do
 		case $1 in
@@ -65,11 +70,11 @@ parse_args() {
 	local s
 	SCENARIOS=${SCENARIOS^^}
 	for s in $SCENARIOS; do
-		[[ $s =~ ^S[1-9]$ ]] || die "unknown scenario '$s' (S1..S9)"
+		[[ " $ALL_SCENARIOS " == *" $s "* ]] || die "unknown scenario '$s' ($ALL_SCENARIOS)"
 	done
 	# A sweep covers S1-S3, or the subset of them that was asked for.
 	if [[ $SWEEP -eq 1 ]]; then
-		[[ $SCENARIOS == "S1 S2 S3 S4 S5 S6 S7 S8 S9" ]] && SCENARIOS="S1 S2 S3"
+		[[ $SCENARIOS == "$ALL_SCENARIOS" ]] && SCENARIOS="S1 S2 S3"
 		for s in $SCENARIOS; do
 			[[ $s == S[123] ]] || die "--sweep covers S1, S2 and S3 only"
 		done
@@ -100,19 +105,26 @@ set_sizes() {
 	S8_FILES=$(echo 2000 40 40 | cut -d' ' -f$((pick + 1)))
 	S5_IDLE_S=$(echo 10 5 5 | cut -d' ' -f$((pick + 1)))
 	ONEBYTE_ITERS=$(echo 2000000 500000 500000 | cut -d' ' -f$((pick + 1)))
+	S11_BYTES=$((256 * MIB))
+}
+
+drop_scenario() {   # S: remove it from SCENARIOS (whole words: S1 is not part of S10)
+	local s keep=""
+	for s in $SCENARIOS; do [[ $s == "$1" ]] || keep+=" $s"; done
+	SCENARIOS=${keep# }
 }
 
 check_prerequisites() {
 	local s t
 	[[ -r $LIB ]] || die "$LIB missing: run make"
-	for t in loadgen sampler onebyte victim; do
+	for t in devlimit loadgen sampler onebyte victim; do
 		[[ -x $TOOLS/$t ]] || die "$TOOLS/$t missing: run make bench-tools"
 	done
 	if ! is_root; then
-		for s in S1 S3 S4 S5; do
+		for s in S1 S3 S4 S5 S10; do
 			if [[ " $SCENARIOS " == *" $s "* ]]; then
-				say "$s skipped: needs root (slow-disk rig, memory cgroup)"
-				SCENARIOS=${SCENARIOS/$s/}
+				say "$s skipped: needs root (slow-disk rig, memory cgroup, dropping the cache)"
+				drop_scenario "$s"
 			fi
 		done
 		say "not root: page cache is not dropped between runs, knob anchors skipped"
@@ -120,7 +132,7 @@ check_prerequisites() {
 		say "$(cgroup_problem): dirty figures are system-wide only"
 		if [[ " $SCENARIOS " == *" S4 "* ]]; then
 			say "S4 skipped: it needs a memory cgroup"
-			SCENARIOS=${SCENARIOS/S4/}
+			drop_scenario S4
 		fi
 	else
 		say "memory cgroups: $CG_MEM at $CG_MEM_ROOT"
@@ -140,3 +152,4 @@ library_defaults() {   # the library's own idea of its defaults, from its debug 
 # Twice the default chunk at the same depth: the next setting a user would try
 # (see the README's "Choosing the defaults").
 TUNED_DEFAULT=8M:4
+ALL_SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11"

@@ -20,14 +20,16 @@ get() {   # scen variant metric -> median (empty if absent)
 
 metrics_for() {
 	case $1 in
-	S1) echo "total_s fsync_s own_dirty_wb_mb peak_dirty_wb_mb max_write_ms p99_write_ms shim_wait_max_ms residue_mb" ;;
+	S1) echo "total_s fsync_s own_dirty_wb_mb peak_dirty_wb_mb max_write_ms p99_write_ms p50_write_us shim_wait_max_ms residue_mb" ;;
 	S2) echo "total_s fsync_s write_s own_dirty_wb_mb peak_dirty_wb_mb max_write_ms residue_mb" ;;
-	S3) echo "own_dirty_wb_mb peak_dirty_wb_mb max_write_ms p99_write_ms writes_over_100ms shim_wait_max_ms total_s" ;;
+	S3) echo "own_dirty_wb_mb peak_dirty_wb_mb max_write_ms p99_write_ms p50_write_us writes_over_100ms shim_wait_max_ms total_s" ;;
 	S4) echo "max_usage_mb peak_cgroup_mb writes_over_100ms max_write_ms total_s" ;;
 	S5) echo "victim_p50_ms victim_p99_ms victim_max_ms victim_ops_over_100ms victim_ops" ;;
 	S6 | S7) echo "ns_per_write" ;;
 	S9) echo "ns_per_putc" ;;
 	S8) echo "total_s tar_s sync_s own_dirty_wb_mb peak_dirty_wb_mb" ;;
+	S10) echo "durable_s copy_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb" ;;
+	S11) echo "exit_s durable_s sync_s own_dirty_wb_mb residue_mb" ;;
 	esac
 }
 
@@ -42,6 +44,8 @@ scenario_title() {
 	S7) echo "S7: 1-byte write() to a regular file (root ext4)" ;;
 	S8) echo "S8: tar -xf of $S8_FILES files of 1-20 MB + sync -f (fast disk)" ;;
 	S9) echo "S9: putc() to a stdio stream on a regular file (root ext4)" ;;
+	S10) echo "S10: trees, cp -r and rsync -a of $S10_DESC, to the fast and the slow disk + sync -f" ;;
+	S11) echo "S11: a short job, 256 MB to the fast disk without fsync: exit and durable time" ;;
 	esac
 }
 

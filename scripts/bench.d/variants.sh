@@ -2,8 +2,9 @@
 # bench: the variants (no shim, shim settings, anchors) and the command each one runs.
 
 # noshim | wbshim | tuned | shim:CHUNK:DEPTH | dd-direct | dd-nocache | bdi | dirty-bytes |
-# dontcache. CMD (global array) is built by the functions below and run by run_measured.
-variant_needs_root() { [[ $1 == bdi || $1 == dirty-bytes ]]; }
+# kernel-bound | dontcache | devlimit. CMD (global array) is built by the functions below
+# and run by run_measured.
+variant_needs_root() { [[ $1 == bdi || $1 == dirty-bytes || $1 == kernel-bound ]]; }
 
 shim_env() {   # variant run-dir -> prefixes CMD with the preload for shim variants
 	local chunk="" depth=""
@@ -24,6 +25,9 @@ build_writer() {   # variant file bytes rate-MB/s run-dir
 		# bs=8M: large enough that dd's own system calls cost nothing; conv=fsync so dd's exit means durable.
 		CMD=(dd if=/dev/zero of="$file" bs=8M count=$((bytes / (8 * MIB)))
 			oflag=${variant#dd-} conv=fsync status=none) ;;
+	devlimit)
+		# The device's own ceiling: O_DIRECT, 4 MiB blocks, the best of 1, 4 and 16 in flight.
+		CMD=("$TOOLS/devlimit" -o "$file" -s "$bytes" -b 4M -t 1,4,16) ;;
 	*)
 		CMD=("$TOOLS/loadgen" -o "$file" -s "$bytes" --lat-out "$dir/lat.txt")
 		[[ $rate == 0 ]] || CMD+=(--rate "$rate")
@@ -38,15 +42,20 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		list="noshim $SWEEP_VARIANTS"
 	elif [[ $QUICK -eq 1 ]]; then
 		case $1 in
-		S2) list="noshim wbshim tuned dd-direct" ;;
+		S1 | S3) list="noshim wbshim tuned kernel-bound" ;;
+		S2) list="noshim wbshim tuned dd-direct devlimit" ;;
+		S10) list="noshim wbshim" ;;
 		*) list="noshim wbshim tuned" ;;
 		esac
 	else
 		case $1 in
-		S1 | S2) list="noshim wbshim tuned dd-direct dd-nocache bdi dirty-bytes dontcache" ;;
+		S1) list="noshim wbshim tuned dd-direct dd-nocache bdi dirty-bytes kernel-bound dontcache" ;;
+		S2) list="noshim wbshim tuned dd-direct dd-nocache bdi dirty-bytes dontcache devlimit" ;;
 		# 100 s per variant at 15 MB/s: dd cannot pace, and the 30-minute budget leaves
-		# room for one anchor, the knob that bounds this device's dirty pages.
-		S3) list="noshim wbshim tuned bdi" ;;
+		# room for two anchors: the knob that bounds this device's dirty pages, and the
+		# kernel held to the shim's own bound (the yardstick for write() pauses).
+		S3) list="noshim wbshim tuned bdi kernel-bound" ;;
+		S10) list="noshim wbshim" ;;
 		S4) list="noshim wbshim tuned dd-direct bdi dirty-bytes dontcache" ;;
 		*) list="noshim wbshim tuned" ;;
 		esac
