@@ -106,6 +106,9 @@ set_sizes() {
 	S5_IDLE_S=$(echo 10 5 5 | cut -d' ' -f$((pick + 1)))
 	ONEBYTE_ITERS=$(echo 2000000 500000 500000 | cut -d' ' -f$((pick + 1)))
 	S11_BYTES=$((256 * MIB))
+	S10_SMALL_FILES=$(echo 10000 1000 1000 | cut -d' ' -f$((pick + 1)))
+	S10_MEDIUM_FILES=$(echo 1000 100 100 | cut -d' ' -f$((pick + 1)))
+	S10_DESC="$S10_SMALL_FILES files of 100 KiB and $S10_MEDIUM_FILES of 2 MiB"
 }
 
 drop_scenario() {   # S: remove it from SCENARIOS (whole words: S1 is not part of S10)

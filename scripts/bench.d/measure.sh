@@ -12,19 +12,24 @@ settle() {
 # cgroup, that cgroup's dirty + writeback pages. The latter are the writer's alone, so they
 # stay right when someone else writes on this shared machine (/proc/meminfo does not).
 disk_sampler() {   # stat-file cgroup-dir-or-empty start-us; runs until killed
-	local stat=$1 cg=$2 start=$3 fields key value dirty wb tick dirty_key wb_key
-	dirty_key=$(cg_stat_key dirty) wb_key=$(cg_stat_key writeback)
+	local stat=$1 cg=$2 start=$3 fields key value dirty wb file tick dirty_key wb_key file_key
+	dirty_key=$(cg_stat_key dirty) wb_key=$(cg_stat_key writeback) file_key=$(cg_stat_key file)
 	exec {tick}<> <(:)   # read -t on a silent pipe: a 20 ms sleep without a fork
-	echo "t_ms,sectors_written,cg_dirty_kb,cg_writeback_kb"
+	echo "t_ms,sectors_written,cg_dirty_kb,cg_writeback_kb,cg_file_kb"
 	while :; do
 		read -r -a fields <"$stat"
-		dirty=0 wb=0
+		dirty=0 wb=0 file=0
 		if [[ -n $cg ]]; then
+			# The file-cache key comes first in both versions, writeback last.
 			while read -r key value; do
-				case $key in "$dirty_key") dirty=$value ;; "$wb_key") wb=$value; break ;; esac
+				case $key in
+				"$file_key") file=$value ;;
+				"$dirty_key") dirty=$value ;;
+				"$wb_key") wb=$value; break ;;
+				esac
 			done <"$cg/memory.stat"
 		fi
-		echo "$((($(now_us) - start) / 1000)),${fields[6]},$((dirty / 1024)),$((wb / 1024))"
+		echo "$((($(now_us) - start) / 1000)),${fields[6]},$((dirty / 1024)),$((wb / 1024)),$((file / 1024))"
 		read -r -t 0.02 -u "$tick" _ || true
 	done
 }
@@ -49,6 +54,8 @@ run_measured() {
 	local scen=$1 variant=$2 rep=$3 dir=$4 majmin=$5 blockdev=$6 limit=${7:-}
 	local start disk_pid status=0 sampler_opts=()
 	settle
+	# S10 reads its source from the cache, loaded here, outside the writer's cgroup.
+	[[ -z ${WARM_TREE:-} ]] || warm_tree "$WARM_TREE"
 	make_cgroup "$limit" "$([[ $majmin == "${SLOW_MAJMIN:-}" ]] && echo 1 || echo 0)"
 	wrap_cgroup
 	[[ -z $CGROUP_NOW ]] || sampler_opts=(--cgroup "$CGROUP_NOW")

@@ -22,11 +22,16 @@ plot_data() {   # run-dir scen -> dirty.dat (MB), disk.dat and app.dat (MB/s, 1 
 	awk -F, 'NR == 2 { t = $1; s = $2 } NR > 2 && $1 - t >= 1000 {
 		printf "%.3f %.1f\n", $1 / 1000, ($2 - s) * 512 / 1048576 / (($1 - t) / 1000); t = $1; s = $2 }' \
 		"$d/disk.csv" >"$d/disk.dat"
-	# lat.txt holds each write()'s duration: at full speed (not S3's paced writer) their
-	# running sum is the clock.
+	# lat.txt: each write()'s duration (us) and start (ms after the first); 1 MiB writes.
 	if [[ -f $d/lat.txt && $2 == S1 ]]; then
-		awk '{ t += $1 / 1e6; b = int(t); mb[b] += 1; if (b > last) last = b }
+		awk '{ b = int(($2 + $1 / 1000) / 1000); mb[b] += 1; if (b > last) last = b }
 		END { for (i = 0; i <= last; i++) printf "%d %.1f\n", i, mb[i] }' "$d/lat.txt" >"$d/app.dat"
+	fi
+	# The longest write() started in each second; a second in which no write started (a
+	# pause longer than it) has no point, the line bridges it.
+	if [[ -f $d/lat.txt ]]; then
+		awk '{ b = int($2 / 1000); ms = $1 / 1000; if (!(b in m) || ms > m[b]) m[b] = ms; if (b > last) last = b }
+		END { for (i = 0; i <= last; i++) if (i in m) printf "%d %.3f\n", i, m[i] }' "$d/lat.txt" >"$d/lat.dat"
 	fi
 }
 
@@ -60,6 +65,7 @@ plot ${disk%, }
 $([[ -n $app ]] && printf '%s\n' "set output '$OUT/$scen-app-mbps.png'" \
 	"set title '$(scenario_title "$scen"): program write() throughput (1 s bins)'" "plot ${app%, }")
 EOF
+	plot_latency "$scen"
 	# The same dirty-memory plot as text, no shim against the defaults: fits a README.
 	[[ -n $text ]] || return 0
 	gnuplot <<EOF
@@ -69,6 +75,32 @@ set title '$(scenario_title "$scen"): Dirty+Writeback, MB (log scale)'
 set xlabel 'seconds'
 set logscale y
 plot ${text%, }
+EOF
+}
+
+# write() pauses over time: the defaults against the kernel held to the same memory bound
+# (vm.dirty_bytes), as PNG and as text beside the dirty-memory plot.
+plot_latency() {   # scen
+	local scen=$1 v d lines=""
+	for v in wbshim kernel-bound; do
+		d=$OUT/runs/$scen-$v-1
+		[[ -s $d/lat.dat ]] && lines+="'$d/lat.dat' with lines title '$v', "
+	done
+	[[ -n $lines ]] || return 0
+	gnuplot <<EOF
+set terminal pngcairo size 1000,500 noenhanced
+set grid
+set key outside right
+set xlabel 'seconds'
+set ylabel 'ms'
+set logscale y
+set output '$OUT/$scen-latency.png'
+set title '$(scenario_title "$scen"): longest write() per second'
+plot ${lines%, }
+set terminal dumb size 100,25
+set output '$OUT/$scen-latency.txt'
+set title '$(scenario_title "$scen"): longest write() per second, ms (log scale)'
+plot ${lines%, }
 EOF
 }
 

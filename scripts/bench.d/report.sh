@@ -28,7 +28,7 @@ metrics_for() {
 	S6 | S7) echo "ns_per_write" ;;
 	S9) echo "ns_per_putc" ;;
 	S8) echo "total_s tar_s sync_s own_dirty_wb_mb peak_dirty_wb_mb" ;;
-	S10) echo "durable_s copy_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb" ;;
+	S10*) echo "durable_s copy_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb" ;;
 	S11) echo "exit_s durable_s sync_s own_dirty_wb_mb residue_mb" ;;
 	esac
 }
@@ -45,6 +45,7 @@ scenario_title() {
 	S8) echo "S8: tar -xf of $S8_FILES files of 1-20 MB + sync -f (fast disk)" ;;
 	S9) echo "S9: putc() to a stdio stream on a regular file (root ext4)" ;;
 	S10) echo "S10: trees, cp -r and rsync -a of $S10_DESC, to the fast and the slow disk + sync -f" ;;
+	S10-*) s10_title "$1" ;;
 	S11) echo "S11: a short job, 256 MB to the fast disk without fsync: exit and durable time" ;;
 	esac
 }
@@ -144,7 +145,7 @@ write_markdown() {
 		echo "Times are open-to-durable (write + final fsync) unless noted; MB = 2^20 bytes. Cells: median (min–max over $REPEAT runs) and **ratio to noshim**."
 		echo
 		if [[ $SWEEP -eq 1 ]]; then sweep_section; else goals_section; fi
-		for scen in $SCENARIOS; do
+		for scen in $(report_scenarios); do
 			grep -q "^$scen," "$OUT/agg.csv" || continue
 			echo "## $(scenario_title "$scen")"
 			echo
@@ -160,7 +161,9 @@ write_markdown() {
 		for scen in S1 S3; do
 			[[ ! -f $OUT/$scen-dirty.png ]] || echo "![$scen dirty]($scen-dirty.png) ![$scen disk]($scen-disk-mbps.png)"
 			[[ ! -f $OUT/$scen-app-mbps.png ]] || echo "![$scen app]($scen-app-mbps.png)"
+			[[ ! -f $OUT/$scen-latency.png ]] || echo "![$scen write() latency]($scen-latency.png)"
 			[[ ! -f $OUT/$scen-dirty.txt ]] || printf '```text\n%s\n```\n' "$(cat "$OUT/$scen-dirty.txt")"
+			[[ ! -f $OUT/$scen-latency.txt ]] || printf '```text\n%s\n```\n' "$(cat "$OUT/$scen-latency.txt")"
 		done
 		echo
 	} >"$OUT/results.md"
