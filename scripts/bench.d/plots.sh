@@ -80,6 +80,7 @@ EOF
 
 # write() pauses over time: the defaults against the kernel held to the same memory bound
 # (vm.dirty_bytes), as PNG and as text beside the dirty-memory plot.
+latency_bound_label() { echo "both held to $(($(kernel_bound_bytes) / MIB)) MB"; }
 plot_latency() {   # scen
 	local scen=$1 v d lines=""
 	for v in wbshim kernel-bound; do
@@ -99,7 +100,7 @@ set title '$(scenario_title "$scen"): longest write() per second'
 plot ${lines%, }
 set terminal dumb size 100,25
 set output '$OUT/$scen-latency.txt'
-set title '$(scenario_title "$scen"): longest write() per second, ms (log scale)'
+set title '$scen: longest write() per second, ms (log scale), $(latency_bound_label)'
 plot ${lines%, }
 EOF
 }
