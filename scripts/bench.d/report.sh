@@ -77,6 +77,25 @@ markdown_table() {   # scen: one row per variant, value (range) and ratio to nos
 	}' "$OUT/agg.csv"
 }
 
+scenario_note() {   # scen: what a table's ratios to no shim do not say
+	local limit v d line=""
+	case $1 in
+	S2)
+		limit=$(get S2 devlimit total_s)
+		[[ -n $limit ]] || return 0
+		for v in $(variants_for S2); do
+			d=$(get S2 "$v" total_s)
+			[[ -z $d || $v == devlimit ]] || line+="${line:+, }$v $(ratio "$d" "$limit")×"
+		done
+		echo "Open to durable against the device limit (devlimit, $limit s): $line."
+		echo ;;
+	S11)
+		echo "exit_s: until the program has exited (what its user waits for); durable_s: exit_s" \
+			"plus \`sync FILE\` afterwards."
+		echo ;;
+	esac
+}
+
 commands_of() {   # scen: the exact command of each variant's first run
 	local d
 	for d in "$OUT"/runs/"$1"-*-1; do
@@ -155,6 +174,7 @@ write_markdown() {
 			echo
 			markdown_table "$scen"
 			echo
+			scenario_note "$scen"
 			echo "<details><summary>commands</summary>"
 			echo
 			commands_of "$scen"
