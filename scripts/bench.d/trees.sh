@@ -71,7 +71,8 @@ s10_copy() {   # variant rep tool tree disk
 	run_measured "$id" "$variant" "$rep" "$dir" "$(majmin_of "$parent")" "$(block_name "$parent")"
 	WARM_TREE=""
 	record "$id" "$variant" "$rep" cached_at_exit_mb "$(tree_cached_mb "$dest")"
-	record "$id" "$variant" "$rep" peak_cached_mb \
+	# Without a memory cgroup there is no counter of the copy's own cache: no figure.
+	[[ -z $CG_MEM ]] || record "$id" "$variant" "$rep" peak_cached_mb \
 		"$(awk -F, 'NR > 1 && $5 > m { m = $5 } END { printf "%.1f", m / 1024 }' "$dir/disk.csv")"
 	sync_start=$(now_us)
 	sync -f "$dest"
@@ -81,7 +82,8 @@ s10_copy() {   # variant rep tool tree disk
 	record "$id" "$variant" "$rep" durable_s "$(us_to_s $((LAST_WALL_US + sync_us)))"
 	rm -rf "$dest"
 	say "$id $variant #$rep: copy $(us_to_s "$LAST_WALL_US")s + sync $(us_to_s "$sync_us")s," \
-		"peak cached $(get_last "$id" "$variant" "$rep" peak_cached_mb) MB"
+		"peak cached $(get_last "$id" "$variant" "$rep" peak_cached_mb) MB," \
+		"at exit $(get_last "$id" "$variant" "$rep" cached_at_exit_mb) MB"
 }
 
 get_last() {   # scen variant rep metric -> the value just recorded
