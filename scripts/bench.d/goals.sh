@@ -83,7 +83,8 @@ miss_meaning() {   # kind -> what a missed goal of that kind means for a user
 	kpause) echo "the shim pauses the program in fewer but longer steps than the kernel would if it were held to the same memory: progress looks jerkier, and a program feeding from a device with a small buffer (a recorder, a drive being ripped) could overrun where the kernel's smaller pauses would not." ;;
 	limit) echo "on a fast disk the shim leaves some of the device's speed unused: a big copy there takes that much longer than the disk could manage." ;;
 	short) echo "a short job's data reaches the disk later than with the page cache followed by a sync; the exit time beside it shows what the program's user waits for." ;;
-	tree) echo "copying a tree of files, the shim either took longer to make it durable or held more of it in memory than its bound: for folders of photos or music copied to a USB stick, expect that time or that memory." ;;
+	treetime) echo "copying a folder took longer to reach the disk with the shim than without: for photos or music copied to a USB stick, expect that much more time." ;;
+	treemem) echo "copying a folder, more of the copied files stayed in memory than the shim's bound (files it does not pace, or closed files not yet dropped): such a copy still pushes other programs' cached data out, as it would without the shim." ;;
 	percall) echo "each such call costs that much more CPU time: 100 ns more is 0.1 s per million calls. It matters only to programs making millions of tiny unbuffered calls; for writes of a few KiB or more it is lost in the cost of the call itself. A difference of a few percent is within the run-to-run noise of a shared machine." ;;
 	*) echo "see the scenario's table below." ;;
 	esac

@@ -139,12 +139,12 @@ tree_goal_rows() {   # variant bound-MB: time and memory goals of every tree cas
 	local v=$1 bound=$2 id d t dirty cached left
 	for id in $(awk -F, '$1 ~ /^S10-/ && !seen[$1]++ { print $1 }' "$OUT/agg.csv"); do
 		d=$(get "$id" "$v" durable_s) t=$(get "$id" noshim durable_s)
-		[[ -z $d || -z $t ]] || check tree "$id $v: durable ≤ 1.00× no shim" "$d <= $t" \
+		[[ -z $d || -z $t ]] || check treetime "$id $v: durable ≤ 1.00× no shim" "$d <= $t" \
 			"$d s vs $t s ($(ratio_of "$d" "$t")×)"
 		dirty=$(get "$id" "$v" own_dirty_wb_mb) cached=$(get "$id" "$v" peak_cached_mb)
 		left=$(get "$id" "$v" cached_at_exit_mb)
 		[[ -z $dirty || -z $cached || -z $left ]] ||
-			check tree "$id $v: peak dirty, peak cached and cached at exit ≤ $bound MB" \
+			check treemem "$id $v: peak dirty, peak cached and cached at exit ≤ $bound MB" \
 				"$dirty <= $bound && $cached <= $bound && $left <= $bound" \
 				"dirty $dirty MB, cached $cached MB, at exit $left MB"
 	done
