@@ -7,7 +7,7 @@ Usage: $PROG [--quick] [--out DIR] [--scenarios S1,S2,...] [--keep-rig]
              [--tuned CHUNK:DEPTH] [--repeat N] [--sweep] [--sweep-grid CHUNKS/DEPTHS]
              [--cgroup2 ROOT]
 
-Scenarios (S1, S3, S4 and S5 need root; the others run without, minus the kernel knobs):
+Scenarios (S1, S3, S4, S5 and S10 need root; the others run without, minus the kernel knobs):
   S1  5 GB at full speed to a 50 MB/s slow disk: peak dirty, time to durable, fsync tail
   S2  4 GB at full speed to the fast (root) filesystem: time to durable
   S3  1.5 GB at 15 MB/s to the 50 MB/s disk: peak dirty, max and p99 write() latency
@@ -20,12 +20,12 @@ Scenarios (S1, S3, S4 and S5 need root; the others run without, minus the kernel
       and the slow disk: time to durable (copy + sync -f), peak dirty, peak cached
   S11 a short job: 256 MB to the fast disk, no fsync: exit time and durable time
 
-Each runs for: noshim, wbshim (library defaults), tuned (--tuned), and the anchors that apply:
+Each runs for: noshim, wbshim (library defaults), tuned (--tuned; not S10), and the anchors that apply:
 dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache,
 kernel-bound (S1, S3: vm.dirty_bytes = the defaults' (depth+1) x chunk, background half),
 devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
 
-  --quick            small sizes and fewer variants (< 3 minutes)
+  --quick            small sizes and fewer variants (about 5 minutes)
   --out DIR          results directory (default bench-results/YYYYmmdd-HHMMSS)
   --scenarios LIST   comma-separated subset, e.g. S1,S3 (default all)
   --keep-rig         leave the slow disk up afterwards (knobs are restored regardless)
