@@ -29,12 +29,12 @@ struct options {
 	const char *path, *lat_path;
 	uint64_t size, block, patch_every, patch_offset;
 	double rate_mbps; /* 0 = full speed */
-	int dontcache, direct;
+	int dontcache, direct, no_fsync;
 };
 
-/* Every write() latency in ns, in call order; grown on demand because short writes and
- * patches add calls beyond size / block. */
-static uint64_t *latencies;
+/* Every write() latency in ns and its start (ns after the first write), in call order; grown
+ * on demand because short writes and patches add calls beyond size / block. */
+static uint64_t *latencies, *starts, first_start;
 static size_t latency_count, latency_cap;
 
 static void die_usage(const char *message, const char *value)
@@ -64,16 +64,20 @@ static uint64_t parse_size(const char *text, const char *option)
 	return (uint64_t)value << shift;
 }
 
-static void record_latency(uint64_t ns)
+static void record_latency(uint64_t start, uint64_t ns)
 {
 	if (latency_count == latency_cap) {
 		latency_cap = latency_cap ? 2 * latency_cap : 65536;
 		latencies = realloc(latencies, latency_cap * sizeof(*latencies));
-		if (!latencies) {
+		starts = realloc(starts, latency_cap * sizeof(*starts));
+		if (!latencies || !starts) {
 			fputs("loadgen: out of memory for latency samples\n", stderr);
 			exit(1);
 		}
 	}
+	if (latency_count == 0)
+		first_start = start;
+	starts[latency_count] = start - first_start;
 	latencies[latency_count++] = ns;
 }
 
@@ -87,7 +91,7 @@ static void write_all(int fd, const struct options *opt, const char *buf, size_t
 		ssize_t done = opt->dontcache ? pwritev2(fd, &iov, 1, -1, RWF_DONTCACHE)
 					      : write(fd, buf, len);
 
-		record_latency(now_ns() - start);
+		record_latency(start, now_ns() - start);
 		if (done < 0 && errno == EINTR)
 			continue;
 		if (done < 0 && errno == EOPNOTSUPP && opt->dontcache) {
@@ -139,7 +143,7 @@ static void save_latencies(const char *path)
 	if (!out)
 		die_errno("open", path);
 	for (size_t i = 0; i < latency_count; i++)
-		fprintf(out, "%.3f\n", (double)latencies[i] / 1e3);
+		fprintf(out, "%.3f %.3f\n", (double)latencies[i] / 1e3, (double)starts[i] / 1e6);
 	if (fclose(out) != 0)
 		die_errno("write", path);
 }
@@ -147,7 +151,8 @@ static void save_latencies(const char *path)
 static void usage(void)
 {
 	puts("Usage: loadgen -o FILE [-s SIZE] [-b BLOCK] [--rate MB/s] [--patch-every BYTES]\n"
-	     "               [--patch-offset BYTES] [--dontcache] [--direct] [--lat-out FILE]\n"
+	     "               [--patch-offset BYTES] [--dontcache] [--direct] [--no-fsync]\n"
+	     "               [--lat-out FILE]\n"
 	     "Writes SIZE bytes (default 1G) to FILE in BLOCK-sized write() calls (default 1M),\n"
 	     "then fsync()s and closes it. Sizes take K/M/G suffixes (binary); MB = 2^20 bytes.\n"
 	     "  --rate MB/s          pace the writes (absolute deadlines); default full speed\n"
@@ -155,7 +160,9 @@ static void usage(void)
 	     "  --patch-offset BYTES header offset for --patch-every (default 0)\n"
 	     "  --dontcache          pwritev2(RWF_DONTCACHE) instead of write() (Linux 6.14+)\n"
 	     "  --direct             O_DIRECT; BLOCK, SIZE and the header offset 4 KiB aligned\n"
-	     "  --lat-out FILE       every write() latency in microseconds, one per line\n"
+	     "  --no-fsync           close without fsync, like most programs (fsync_s is 0)\n"
+	     "  --lat-out FILE       one line per write(): its latency in microseconds and its\n"
+	     "                       start in milliseconds after the first write's\n"
 	     "Prints one line: bytes writes patches write_s fsync_s total_s max_write_ms\n"
 	     "p99_write_ms p50_write_us writes_over_100ms mbps (bytes / total_s, open to durable).");
 }
@@ -168,6 +175,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		{ "patch-offset", required_argument, NULL, 'P' },
 		{ "dontcache", no_argument, NULL, 'D' },
 		{ "direct", no_argument, NULL, 'd' },
+		{ "no-fsync", no_argument, NULL, 'F' },
 		{ "lat-out", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -189,6 +197,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		case 'P': opt->patch_offset = parse_size(optarg, "bad --patch-offset"); break;
 		case 'D': opt->dontcache = 1; break;
 		case 'd': opt->direct = 1; break;
+		case 'F': opt->no_fsync = 1; break;
 		case 'l': opt->lat_path = optarg; break;
 		case 'r':
 			opt->rate_mbps = strtod(optarg, &end);
@@ -246,7 +255,7 @@ int main(int argc, char **argv)
 		written += len;
 	}
 	t_written = now_ns();
-	if (fsync(fd) != 0)
+	if (!opt.no_fsync && fsync(fd) != 0)
 		die_errno("fsync", opt.path);
 	t_synced = now_ns();
 	if (close(fd) != 0) /* can report a deferred writeback error */
@@ -273,6 +282,7 @@ int main(int argc, char **argv)
 	       (double)max / 1e6, (double)p99 / 1e6, (double)p50 / 1e3, over_100ms,
 	       total_s > 0 ? (double)written / 1048576.0 / total_s : 0.0);
 	free(latencies);
+	free(starts);
 	free(buf);
 	free(patch);
 	return 0;

@@ -1,5 +1,5 @@
 /* onebyte: cost of one 1-byte write() in ns, to measure the shim's per-call overhead
- * (goal: <= 2 % over libc; see shared/PATHOLOGY.md). With --putc, the cost of one
+ * (goal: <= 2 % over libc; the README's "Benchmark" section). With --putc, the cost of one
  * putc() to a stdio stream on the same path instead (the stdio doors' overhead).
  * Best of 5 repetitions, because the noise on a shared machine only ever adds time. */
 #define _GNU_SOURCE

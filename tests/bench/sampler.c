@@ -56,7 +56,8 @@ static void usage(void)
 	     "Samples Dirty+Writeback from /proc/meminfo every MS milliseconds (default 10)\n"
 	     "until PID or COMMAND exits, or until SIGTERM/SIGINT (the only stop without either).\n"
 	     "  -o CSV        write t_ms,dirty_kb,writeback_kb[,cgroup_kb] rows to CSV\n"
-	     "  --cgroup DIR  also sample DIR/memory.usage_in_bytes (cgroup-v1 memory)\n"
+	     "  --cgroup DIR  also sample the memory cgroup DIR (v1 memory.usage_in_bytes,\n"
+	     "                v2 memory.current)\n"
 	     "Prints: samples duration_s start_dirty_wb_mb peak_dirty_wb_mb [peak_cgroup_mb].\n"
 	     "With COMMAND, exits with its status.");
 }
@@ -103,8 +104,13 @@ int main(int argc, char **argv)
 	if (meminfo_fd < 0)
 		die_errno("open", "/proc/meminfo");
 	if (cgroup_dir) {
+		/* cgroup v1 names it usage_in_bytes, v2 current; same meaning. */
 		snprintf(buf, sizeof(buf), "%s/memory.usage_in_bytes", cgroup_dir);
 		cgroup_fd = open(buf, O_RDONLY);
+		if (cgroup_fd < 0 && errno == ENOENT) {
+			snprintf(buf, sizeof(buf), "%s/memory.current", cgroup_dir);
+			cgroup_fd = open(buf, O_RDONLY);
+		}
 		if (cgroup_fd < 0)
 			die_errno("open", buf);
 	}
