@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "pipeline.h"
+#include "readstate.h"
 
 #define WB_SLOTS_PER_PAGE 1024
 #define WB_MAX_PAGES 1024
@@ -52,6 +53,7 @@ struct wb_file {
 	int latched;           /* atomic: first writeback error not yet reported, or 0 */
 	uint64_t stdio_unsampled; /* atomic (relaxed): bytes given to stdio since the last sample */
 	struct wb_stats stats; /* atomic counters */
+	struct wb_read read;   /* the read side (readside.c) */
 	struct wb_pipe pipe;   /* last: its ring is sized by the configured depth */
 };
 
