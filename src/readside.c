@@ -455,6 +455,12 @@ static inline bool wb_read_passes(const struct wb_slot *slot)
 	return slot && wb_slot_class(slot) == WB_IGNORED;
 }
 
+/* The read side is on (WBSHIM_READ, start-up done): else every read is a tail call. */
+static inline bool wb_read_wanted(void)
+{
+	return wb_ready() && wb_cfg.read;
+}
+
 static size_t wb_iov_bytes(const struct iovec *iov, int cnt)
 {
 	size_t total = 0;
@@ -471,10 +477,10 @@ ssize_t wb_read(int fd, void *buf, size_t len)
 
 	if (wb_read_passes(slot))
 		return real_read(fd, buf, len);
-	slot = wb_read_before(fd, slot, WB_AT_CURSOR, len);
+	if (!wb_read_wanted() || !(slot = wb_read_before(fd, slot, WB_AT_CURSOR, len)))
+		return real_read(fd, buf, len);
 	ret = real_read(fd, buf, len);
-	if (slot)
-		wb_read_after(fd, slot, WB_AT_CURSOR, len, ret);
+	wb_read_after(fd, slot, WB_AT_CURSOR, len, ret);
 	return ret;
 }
 
@@ -485,10 +491,10 @@ ssize_t wb_pread(int fd, void *buf, size_t len, off_t off, wb_pread_fn real)
 
 	if (wb_read_passes(slot) || off < 0)
 		return real(fd, buf, len, off);
-	slot = wb_read_before(fd, slot, off, len);
+	if (!wb_read_wanted() || !(slot = wb_read_before(fd, slot, off, len)))
+		return real(fd, buf, len, off);
 	ret = real(fd, buf, len, off);
-	if (slot)
-		wb_read_after(fd, slot, off, len, ret);
+	wb_read_after(fd, slot, off, len, ret);
 	return ret;
 }
 
@@ -498,13 +504,13 @@ ssize_t wb_readv(int fd, const struct iovec *iov, int cnt)
 	size_t len;
 	ssize_t ret;
 
-	if (wb_read_passes(slot) || cnt <= 0)
+	if (wb_read_passes(slot) || cnt <= 0 || !wb_read_wanted())
 		return real_readv(fd, iov, cnt);
 	len = wb_iov_bytes(iov, cnt);
-	slot = wb_read_before(fd, slot, WB_AT_CURSOR, len);
+	if (!(slot = wb_read_before(fd, slot, WB_AT_CURSOR, len)))
+		return real_readv(fd, iov, cnt);
 	ret = real_readv(fd, iov, cnt);
-	if (slot)
-		wb_read_after(fd, slot, WB_AT_CURSOR, len, ret);
+	wb_read_after(fd, slot, WB_AT_CURSOR, len, ret);
 	return ret;
 }
 
@@ -514,13 +520,13 @@ ssize_t wb_preadv(int fd, const struct iovec *iov, int cnt, off_t off, wb_preadv
 	size_t len;
 	ssize_t ret;
 
-	if (wb_read_passes(slot) || cnt <= 0 || off < 0)
+	if (wb_read_passes(slot) || cnt <= 0 || off < 0 || !wb_read_wanted())
 		return real(fd, iov, cnt, off);
 	len = wb_iov_bytes(iov, cnt);
-	slot = wb_read_before(fd, slot, off, len);
+	if (!(slot = wb_read_before(fd, slot, off, len)))
+		return real(fd, iov, cnt, off);
 	ret = real(fd, iov, cnt, off);
-	if (slot)
-		wb_read_after(fd, slot, off, len, ret);
+	wb_read_after(fd, slot, off, len, ret);
 	return ret;
 }
 
@@ -532,12 +538,12 @@ ssize_t wb_preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int flag
 	size_t len;
 	ssize_t ret;
 
-	if (wb_read_passes(slot) || cnt <= 0 || off < -1)
+	if (wb_read_passes(slot) || cnt <= 0 || off < -1 || !wb_read_wanted())
 		return real(fd, iov, cnt, off, flags);
 	len = wb_iov_bytes(iov, cnt);
-	slot = wb_read_before(fd, slot, at, len);
+	if (!(slot = wb_read_before(fd, slot, at, len)))
+		return real(fd, iov, cnt, off, flags);
 	ret = real(fd, iov, cnt, off, flags);
-	if (slot)
-		wb_read_after(fd, slot, at, len, ret);
+	wb_read_after(fd, slot, at, len, ret);
 	return ret;
 }
