@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# The read side: big sequential reads are dropped behind the reader; pages that
+# were cached before (someone else's), small files, random reads and non-files
+# are left alone. Oracles: fincore, and strace of fadvise64(DONTNEED) and
+# cachestat (strace before 6.5 names it syscall_0x1c3).
+load common
+
+CHUNK=$((4 * MiB))
+BIG=$((64 * MiB))
+export WBSHIM_CHUNK=4M
+
+# A file of BYTES random bytes, written back and out of the page cache.
+cold_file() {   # FILE BYTES
+	head -c "$2" /dev/urandom >"$1"
+	make_cold "$1"
+}
+
+make_cold() {
+	sync "$1"
+	dd if="$1" iflag=nocache count=0 status=none
+	[ "$(resident_bytes "$1")" -eq 0 ]
+}
+
+# trace_read OUT CMD...: run CMD under the shim and strace -f -y; OUT gets one line
+# per fadvise(DONTNEED) and cachestat call (the shim's: programs never make them).
+trace_read() {
+	local out=$1 rc=0
+	shift
+	strace -f -qq -y -e signal=none -o "$out.raw" -E LD_PRELOAD="$PRELOAD" "$@" || rc=$?
+	sed -E 's/^[0-9]+ +//' "$out.raw" |
+		grep -E '^(fadvise64\(.*DONTNEED|cachestat\(|syscall_0x1c3\()' >"$out" || true
+	return $rc
+}
+
+# Bytes of FILE still cached, shown, and at most N chunks.
+at_most_chunks() {   # FILE N
+	local res
+	res=$(resident_bytes "$1")
+	echo "$1: $res bytes cached (bound $(($2 * CHUNK)))"
+	[ "$res" -le $(($2 * CHUNK)) ]
+}
+
+fully_resident() {   # FILE BYTES
+	local res
+	res=$(resident_bytes "$1")
+	echo "$1: $res of $2 bytes cached"
+	[ "$res" -eq "$2" ]
+}
+
+@test "cat of a big file: dropped behind the reader, at most 2 chunks left" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	trace_read "$WORK/t" cat "$WORK/big" >/dev/null
+	cat "$WORK/t"
+	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -ge 10 ]
+	at_most_chunks "$WORK/big" 2
+}
+
+@test "cp of a big file: the source is dropped behind (copy_file_range pieces)" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	trace_read "$WORK/t" cp "$WORK/big" "$WORK/copy"
+	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -ge 10 ]
+	at_most_chunks "$WORK/big" 2
+	at_most_chunks "$WORK/copy" 3
+	cmp "$WORK/big" "$WORK/copy"
+}
+
+@test "dd bs=1M of a big file to /dev/null: dropped behind" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	trace_read "$WORK/t" dd if="$WORK/big" of=/dev/null bs=1M status=none
+	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -ge 10 ]
+	at_most_chunks "$WORK/big" 2
+}
+
+@test "dd of part of a big file: the chunk before the reader's stays, older ones go" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	shim dd if="$WORK/big" of=/dev/null bs=1M count=40 status=none
+	# Up to 40 MiB read: chunks 0-7 dropped, 8 and 9 kept, plus the kernel's readahead.
+	fincore "$WORK/big"
+	at_most_chunks "$WORK/big" 8
+	[ "$(fincore --bytes --noheadings --output RES "$WORK/big" -o RES | tr -d ' ')" -ge $CHUNK ]
+}
+
+@test "a source that was fully cached before stays fully cached" {
+	require_disk_fs
+	head -c $BIG /dev/urandom >"$WORK/big"
+	cat "$WORK/big" >/dev/null
+	fully_resident "$WORK/big" $BIG
+	trace_read "$WORK/t" cat "$WORK/big" >/dev/null
+	cat "$WORK/t"
+	[ "$(count_lines DONTNEED "$WORK/t")" -eq 0 ]
+	fully_resident "$WORK/big" $BIG
+	trace_read "$WORK/t" cp "$WORK/big" "$WORK/copy"
+	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -eq 0 ]
+	fully_resident "$WORK/big" $BIG
+}
+
+@test "partly cached source: the cached chunks stay, the rest is dropped" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	# Someone else has the last 16 MiB hot (at the end, so that its readahead
+	# brings in nothing more).
+	dd if="$WORK/big" of=/dev/null bs=1M skip=48 count=16 status=none
+	fincore "$WORK/big"
+	shim cat "$WORK/big" >/dev/null
+	fincore "$WORK/big"
+	res=$(resident_bytes "$WORK/big")
+	[ "$res" -ge $((16 * MiB)) ]
+	[ "$res" -le $((16 * MiB + 2 * CHUNK)) ]
+}
+
+@test "small files are left alone: no fadvise, no cachestat, still cached" {
+	require_disk_fs
+	cold_file "$WORK/small" $((2 * CHUNK))
+	trace_read "$WORK/t" cat "$WORK/small" >/dev/null
+	cat "$WORK/t"
+	[ ! -s "$WORK/t" ]
+	fully_resident "$WORK/small" $((2 * CHUNK))
+}
+
+@test "random reads are left alone: no fadvise" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	trace_read "$WORK/t" "$BIN/wbread" random "$WORK/big" $MiB
+	[ "$(count_lines DONTNEED "$WORK/t")" -eq 0 ]
+	fully_resident "$WORK/big" $BIG
+}
+
+@test "a file read again from the start on the same fd: the second pass stays cached" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	trace_read "$WORK/t" "$BIN/wbread" reread "$WORK/big" >/dev/null 2>"$WORK/transcript"
+	# Drops during the first pass only: about one per chunk.
+	[ "$(count_lines DONTNEED "$WORK/t")" -le $((BIG / CHUNK)) ]
+	res=$(resident_bytes "$WORK/big")
+	echo "cached after two passes: $res"
+	[ "$res" -ge $((BIG - 2 * CHUNK)) ]
+}
+
+@test "a file opened again by the same process after being dropped is left cached" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	shim "$BIN/wbread" twice "$WORK/big" 1048576 "$WORK/big" >/dev/null 2>"$WORK/transcript"
+	grep '^fd' "$WORK/transcript"
+	res=$(resident_bytes "$WORK/big")
+	echo "cached after two opens: $res"
+	[ "$res" -ge $((BIG - 2 * CHUNK)) ]
+}
+
+@test "an fd number that gets a new file starts clean (close, open: same number)" {
+	require_disk_fs
+	cold_file "$WORK/a" $BIG
+	cold_file "$WORK/b" $BIG
+	shim "$BIN/wbread" twice "$WORK/a" 1048576 "$WORK/b" >/dev/null 2>"$WORK/transcript"
+	grep -E '^fd ([0-9]+) then fd \1$' "$WORK/transcript"
+	at_most_chunks "$WORK/a" 2
+	at_most_chunks "$WORK/b" 2
+}
+
+@test "a writer reading back what it wrote drops it behind the read" {
+	require_disk_fs
+	WBSHIM_DROP=0 trace_read "$WORK/t" "$BIN/wbread" readback "$WORK/out" $BIG >/dev/null 2>&1
+	[ "$(count_lines "out>, .*DONTNEED" "$WORK/t")" -ge 10 ]
+	# The read side never asks whose pages these are: they were written here.
+	[ "$(count_lines "out>" "$WORK/t")" -eq "$(count_lines "out>, .*DONTNEED" "$WORK/t")" ]
+	at_most_chunks "$WORK/out" 3
+}
+
+@test "pipes: no fadvise, no cachestat" {
+	trace_read "$WORK/t" sh -c "dd if=/dev/zero bs=1M count=40 status=none | cat | dd of=/dev/null bs=64k status=none"
+	cat "$WORK/t"
+	[ ! -s "$WORK/t" ]
+}
+
+@test "sockets: no fadvise, no cachestat" {
+	trace_read "$WORK/t" python3 -c '
+import os, socket, threading
+a, b = socket.socketpair()
+def fill():
+    chunk = b"x" * (1 << 20)
+    for _ in range(40): a.sendall(chunk)
+    a.close()
+t = threading.Thread(target=fill); t.start()
+while os.read(b.fileno(), 1 << 20): pass
+t.join()'
+	cat "$WORK/t"
+	[ ! -s "$WORK/t" ]
+}
+
+@test "WBSHIM_READ=0: no fadvise, no cachestat, the file stays cached" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	WBSHIM_READ=0 trace_read "$WORK/t" cat "$WORK/big" >/dev/null
+	[ ! -s "$WORK/t" ]
+	fully_resident "$WORK/big" $BIG
+	WBSHIM_READ=no trace_read "$WORK/t" cp "$WORK/big" "$WORK/copy"
+	[ "$(count_lines "big>" "$WORK/t")" -eq 0 ]
+}
+
+@test "transparency: bytes and return values of every read call unchanged" {
+	require_disk_fs
+	head -c $((3 * CHUNK * 4 + 12345)) /dev/urandom >"$WORK/src"
+	for mode in read pread readv preadv preadv2 preadv2_cursor; do
+		make_cold "$WORK/src"
+		"$BIN/wbread" $mode "$WORK/src" 1000000 >"$WORK/plain" 2>"$WORK/plain.t"
+		make_cold "$WORK/src"
+		shim "$BIN/wbread" $mode "$WORK/src" 1000000 >"$WORK/shim" 2>"$WORK/shim.t"
+		echo "$mode: $(wc -l <"$WORK/shim.t") calls"
+		at_most_chunks "$WORK/src" 2
+		cmp "$WORK/src" "$WORK/shim"
+		diff "$WORK/plain.t" "$WORK/shim.t"
+	done
+}
+
+@test "transparency: cat and md5sum give the same output with and without the shim" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	shim cat "$WORK/big" >"$WORK/copy"
+	at_most_chunks "$WORK/big" 2
+	cmp "$WORK/big" "$WORK/copy"
+	plain=$(md5sum <"$WORK/big")
+	make_cold "$WORK/big"
+	shimmed=$(shim md5sum <"$WORK/big")
+	[ "$plain" = "$shimmed" ]
+}
