@@ -7,7 +7,7 @@
 
 #include "fdtable.h"
 #include "init.h"
-#include "readside.h"
+#include "readbehind.h"
 #include "track.h"
 
 /* The most one read/write-type system call transfers (MAX_RW_COUNT): our loop

@@ -1,7 +1,9 @@
 /* The exported read-family symbols: thin doors into the read side's policy
  * (readside.c). */
-#undef _FORTIFY_SOURCE /* fortified headers define read and pread as inline wrappers */
+#undef _FORTIFY_SOURCE /* fortified headers define read, pread, fread as inline wrappers */
+#define __NO_INLINE__ 1 /* and glibc's extern inlines, getline */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -49,4 +51,24 @@ WB_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off, i
 WB_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
 {
 	return wb_preadv2(fd, iov, cnt, off, flags, real_preadv64v2);
+}
+
+WB_EXPORT size_t fread(void *buf, size_t size, size_t n, FILE *stream)
+{
+	return wb_fread(buf, size, n, stream, real_fread);
+}
+
+WB_EXPORT size_t fread_unlocked(void *buf, size_t size, size_t n, FILE *stream)
+{
+	return wb_fread(buf, size, n, stream, real_fread_unlocked);
+}
+
+WB_EXPORT ssize_t getdelim(char **line, size_t *cap, int delim, FILE *stream)
+{
+	return wb_getdelim(line, cap, delim, stream);
+}
+
+WB_EXPORT ssize_t getline(char **line, size_t *cap, FILE *stream)
+{
+	return wb_getline(line, cap, stream);
 }

@@ -27,6 +27,8 @@ struct wb_read {
 	uint64_t dropped;   /* chunk number: everything below is dropped or kept for good */
 	uint64_t looked;    /* chunk number: ownership is known below it */
 	uint64_t foreign;   /* bit (c % 64) set: chunk c (dropped <= c < looked) is not ours */
+	uint64_t unsampled; /* atomic (relaxed): bytes stdio handed out since the last sample */
+	uint64_t sample_due; /* atomic (relaxed): `unsampled` that triggers the next sample */
 };
 
 #endif

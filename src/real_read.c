@@ -3,6 +3,7 @@
 #include "real_read.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +16,10 @@ static struct {
 	ssize_t (*preadv64)(int, const struct iovec *, int, off_t);
 	ssize_t (*preadv2)(int, const struct iovec *, int, off_t, int);
 	ssize_t (*preadv64v2)(int, const struct iovec *, int, off_t, int);
+	size_t (*fread)(void *, size_t, size_t, FILE *);
+	size_t (*fread_unlocked)(void *, size_t, size_t, FILE *);
+	ssize_t (*getdelim)(char **, size_t *, int, FILE *);
+	ssize_t (*getline)(char **, size_t *, FILE *);
 } wb_real_read;
 
 /* Each pointer is stored atomically: a thread already reading sees either NULL
@@ -35,6 +40,10 @@ __attribute__((constructor)) void wb_real_read_resolve(void)
 	WB_RESOLVE_READ(preadv64);
 	WB_RESOLVE_READ(preadv2);
 	WB_RESOLVE_READ(preadv64v2);
+	WB_RESOLVE_READ(fread);
+	WB_RESOLVE_READ(fread_unlocked);
+	WB_RESOLVE_READ(getdelim);
+	WB_RESOLVE_READ(getline);
 }
 
 #define WB_REAL_READ(name) __atomic_load_n(&wb_real_read.name, __ATOMIC_ACQUIRE)
@@ -96,4 +105,45 @@ ssize_t real_preadv64v2(int fd, const struct iovec *iov, int cnt, off_t off, int
 	ssize_t (*fn)(int, const struct iovec *, int, off_t, int) = WB_REAL_READ(preadv64v2);
 
 	return fn ? fn(fd, iov, cnt, off, flags) : real_preadv2(fd, iov, cnt, off, flags);
+}
+
+/* The stdio function `name`, resolving the table first if our constructor has not
+ * run yet. NULL only if libc lacks it. */
+#define WB_STDIO_REAL(name) \
+	(WB_REAL_READ(name) ? WB_REAL_READ(name) : (wb_real_read_resolve(), WB_REAL_READ(name)))
+
+size_t real_fread(void *buf, size_t size, size_t n, FILE *stream)
+{
+	size_t (*fn)(void *, size_t, size_t, FILE *) = WB_STDIO_REAL(fread);
+
+	if (!fn) {
+		errno = ENOSYS;
+		return 0;
+	}
+	return fn(buf, size, n, stream);
+}
+
+size_t real_fread_unlocked(void *buf, size_t size, size_t n, FILE *stream)
+{
+	size_t (*fn)(void *, size_t, size_t, FILE *) = WB_STDIO_REAL(fread_unlocked);
+
+	return fn ? fn(buf, size, n, stream) : real_fread(buf, size, n, stream);
+}
+
+ssize_t real_getdelim(char **line, size_t *cap, int delim, FILE *stream)
+{
+	ssize_t (*fn)(char **, size_t *, int, FILE *) = WB_STDIO_REAL(getdelim);
+
+	if (!fn) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return fn(line, cap, delim, stream);
+}
+
+ssize_t real_getline(char **line, size_t *cap, FILE *stream)
+{
+	ssize_t (*fn)(char **, size_t *, FILE *) = WB_STDIO_REAL(getline);
+
+	return fn ? fn(line, cap, stream) : real_getdelim(line, cap, '\n', stream);
 }

@@ -224,5 +224,22 @@ t.join()'
 	plain=$(md5sum <"$WORK/big")
 	make_cold "$WORK/big"
 	shimmed=$(shim md5sum <"$WORK/big")
+	at_most_chunks "$WORK/big" 2
 	[ "$plain" = "$shimmed" ]
+}
+
+@test "stdio readers (fread: md5sum; getdelim: sed): dropped behind, output unchanged" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	trace_read "$WORK/t" md5sum "$WORK/big" >"$WORK/shim.md5"
+	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -ge 10 ]
+	at_most_chunks "$WORK/big" 2
+	md5sum "$WORK/big" >"$WORK/plain.md5"
+	diff "$WORK/plain.md5" "$WORK/shim.md5"
+	base64 -w 100 "$WORK/big" >"$WORK/text"
+	make_cold "$WORK/text"
+	shim sed -n '$p' "$WORK/text" >"$WORK/shim.last"
+	at_most_chunks "$WORK/text" 2
+	sed -n '$p' "$WORK/text" >"$WORK/plain.last"
+	cmp "$WORK/plain.last" "$WORK/shim.last"
 }
