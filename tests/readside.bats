@@ -40,11 +40,16 @@ at_most_chunks() {   # FILE N
 	[ "$res" -le $(($2 * CHUNK)) ]
 }
 
-fully_resident() {   # FILE BYTES
-	local res
-	res=$(resident_bytes "$1")
-	echo "$1: $res of $2 bytes cached"
-	[ "$res" -eq "$2" ]
+# Other programs on the machine (benchmarks writing drop_caches) may evict pages
+# while a test runs: "left alone" is shown by strace (no DONTNEED from us), and
+# fincore only has to find most of the file still cached.
+kept() {   # FILE BYTES
+	mostly_resident "$@"
+}
+
+# Lines of the raw trace after the Nth line matching PATTERN.
+trace_after() {   # RAW PATTERN N
+	awk -v pat="$2" -v n="$3" 'seen >= n { print } $0 ~ pat { seen++ }' "$1"
 }
 
 @test "cat of a big file: dropped behind the reader, at most 2 chunks left" {
@@ -88,14 +93,14 @@ fully_resident() {   # FILE BYTES
 	require_disk_fs
 	head -c $BIG /dev/urandom >"$WORK/big"
 	cat "$WORK/big" >/dev/null
-	fully_resident "$WORK/big" $BIG
+	kept "$WORK/big" $BIG
 	trace_read "$WORK/t" cat "$WORK/big" >/dev/null
 	cat "$WORK/t"
 	[ "$(count_lines DONTNEED "$WORK/t")" -eq 0 ]
-	fully_resident "$WORK/big" $BIG
+	kept "$WORK/big" $BIG
 	trace_read "$WORK/t" cp "$WORK/big" "$WORK/copy"
 	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -eq 0 ]
-	fully_resident "$WORK/big" $BIG
+	kept "$WORK/big" $BIG
 }
 
 @test "partly cached source: the cached chunks stay, the rest is dropped" {
@@ -105,10 +110,15 @@ fully_resident() {   # FILE BYTES
 	# brings in nothing more).
 	dd if="$WORK/big" of=/dev/null bs=1M skip=48 count=16 status=none
 	fincore "$WORK/big"
-	shim cat "$WORK/big" >/dev/null
+	trace_read "$WORK/t" cat "$WORK/big" >/dev/null
 	fincore "$WORK/big"
+	cat "$WORK/t"
+	# Dropped: the first 48 MiB, in ranges that never reach into the last 16.
+	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -ge 10 ]
+	past=$(sed -nE 's/^fadvise64\([0-9]+<[^>]*>, ([0-9]+), ([0-9]+), .*/\1 \2/p' "$WORK/t" |
+		awk '$1 + $2 > 48 * 1048576' | wc -l)
+	[ "$past" -eq 0 ]
 	res=$(resident_bytes "$WORK/big")
-	[ "$res" -ge $((16 * MiB)) ]
 	[ "$res" -le $((16 * MiB + 2 * CHUNK)) ]
 }
 
@@ -118,7 +128,7 @@ fully_resident() {   # FILE BYTES
 	trace_read "$WORK/t" cat "$WORK/small" >/dev/null
 	cat "$WORK/t"
 	[ ! -s "$WORK/t" ]
-	fully_resident "$WORK/small" $((2 * CHUNK))
+	kept "$WORK/small" $((2 * CHUNK))
 }
 
 @test "random reads are left alone: no fadvise" {
@@ -126,28 +136,27 @@ fully_resident() {   # FILE BYTES
 	cold_file "$WORK/big" $BIG
 	trace_read "$WORK/t" "$BIN/wbread" random "$WORK/big" $MiB
 	[ "$(count_lines DONTNEED "$WORK/t")" -eq 0 ]
-	fully_resident "$WORK/big" $BIG
+	kept "$WORK/big" $BIG
 }
 
 @test "a file read again from the start on the same fd: the second pass stays cached" {
 	require_disk_fs
 	cold_file "$WORK/big" $BIG
 	trace_read "$WORK/t" "$BIN/wbread" reread "$WORK/big" >/dev/null 2>"$WORK/transcript"
-	# Drops during the first pass only: about one per chunk.
-	[ "$(count_lines DONTNEED "$WORK/t")" -le $((BIG / CHUNK)) ]
-	res=$(resident_bytes "$WORK/big")
-	echo "cached after two passes: $res"
-	[ "$res" -ge $((BIG - 2 * CHUNK)) ]
+	# Drops during the first pass, none after the seek back to 0.
+	[ "$(count_lines DONTNEED "$WORK/t")" -ge 10 ]
+	[ "$(trace_after "$WORK/t.raw" 'lseek\(.*SEEK_SET' 1 | grep -c DONTNEED)" -eq 0 ]
+	kept "$WORK/big" $BIG
 }
 
 @test "a file opened again by the same process after being dropped is left cached" {
 	require_disk_fs
 	cold_file "$WORK/big" $BIG
-	shim "$BIN/wbread" twice "$WORK/big" 1048576 "$WORK/big" >/dev/null 2>"$WORK/transcript"
+	trace_read "$WORK/t" "$BIN/wbread" twice "$WORK/big" 1048576 "$WORK/big" >/dev/null 2>"$WORK/transcript"
 	grep '^fd' "$WORK/transcript"
-	res=$(resident_bytes "$WORK/big")
-	echo "cached after two opens: $res"
-	[ "$res" -ge $((BIG - 2 * CHUNK)) ]
+	[ "$(count_lines DONTNEED "$WORK/t")" -ge 10 ]
+	[ "$(trace_after "$WORK/t.raw" 'openat\(.*/big", O_RDONLY' 2 | grep -c DONTNEED)" -eq 0 ]
+	kept "$WORK/big" $BIG
 }
 
 @test "an fd number that gets a new file starts clean (close, open: same number)" {
@@ -195,7 +204,7 @@ t.join()'
 	cold_file "$WORK/big" $BIG
 	WBSHIM_READ=0 trace_read "$WORK/t" cat "$WORK/big" >/dev/null
 	[ ! -s "$WORK/t" ]
-	fully_resident "$WORK/big" $BIG
+	kept "$WORK/big" $BIG
 	WBSHIM_READ=no trace_read "$WORK/t" cp "$WORK/big" "$WORK/copy"
 	[ "$(count_lines "big>" "$WORK/t")" -eq 0 ]
 }
