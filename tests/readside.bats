@@ -52,6 +52,13 @@ trace_after() {   # RAW PATTERN N
 	awk -v pat="$2" -v n="$3" 'seen >= n { print } $0 ~ pat { seen++ }' "$1"
 }
 
+@test "unit: the read side's plain logic with simulated reads and looks" {
+	run "$BIN/unit_readbehind"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"not ok"* ]]
+}
+
 @test "cat of a big file: dropped behind the reader, at most 2 chunks left" {
 	require_disk_fs
 	cold_file "$WORK/big" $BIG
