@@ -173,7 +173,7 @@ static bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint
 		/* Chunks now within reach that were not looked at in time are unknown;
 		 * look at the next one that is clean, assuming the next read is as long. */
 		target = wb_clean_from(end + got, chunk);
-		for (c = r->looked; c < target; c++)
+		for (c = r->looked; c < target && c < r->dropped + WB_READ_RING; c++)
 			wb_ring_set(r, c, !r->ours);
 		if (r->looked < target)
 			r->looked = target < r->dropped + WB_READ_RING ? target : r->dropped + WB_READ_RING;
@@ -186,13 +186,9 @@ static bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint
 
 static uint64_t wb_page_size(void)
 {
-	static uint64_t page;
+	long page = sysconf(_SC_PAGESIZE);
 
-	if (!page) {
-		long got = sysconf(_SC_PAGESIZE);
-		page = got > 0 ? (uint64_t)got : 4096;
-	}
-	return page;
+	return page > 0 ? (uint64_t)page : 4096;
 }
 
 /* Is chunk c of fd, at most `size` bytes long, free of someone else's pages?
@@ -202,7 +198,7 @@ static bool wb_chunk_ours(int fd, uint64_t c, uint64_t size)
 	uint64_t chunk = wb_cfg.chunk, off = c * chunk;
 	struct wb_cachestat_range range = { off, chunk };
 	struct wb_cachestat stat;
-	uint64_t pages;
+	uint64_t page, pages;
 
 	if (off >= size || __atomic_load_n(&wb_cachestat_missing, __ATOMIC_RELAXED))
 		return false; /* grown since the first look: another writer's pages */
@@ -213,7 +209,8 @@ static bool wb_chunk_ours(int fd, uint64_t c, uint64_t size)
 			__atomic_store_n(&wb_cachestat_missing, true, __ATOMIC_RELAXED);
 		return false; /* EPERM (a file we may not write, 6.14+), anything: keep */
 	}
-	pages = (range.len + wb_page_size() - 1) / wb_page_size();
+	page = wb_page_size();
+	pages = (range.len + page - 1) / page;
 	return stat.nr_cache * WB_READ_FOREIGN_SHARE <= pages;
 }
 
