@@ -42,7 +42,7 @@ static ssize_t wb_piece_send64(struct wb_transfer *t, size_t len)
 	return t->send64(t->out, t->in, t->offset64, len);
 }
 
-/* One piece, with the source's drop-behind around it (readside.c). */
+/* One piece, with the source's drop-behind around it (readbehind.c). */
 static ssize_t wb_piece(struct wb_transfer *t, size_t len)
 {
 	off64_t *at_in = t->off_in ? t->off_in : t->offset64;

@@ -53,7 +53,7 @@ struct wb_file {
 	int latched;           /* atomic: first writeback error not yet reported, or 0 */
 	uint64_t stdio_unsampled; /* atomic (relaxed): bytes given to stdio since the last sample */
 	struct wb_stats stats; /* atomic counters */
-	struct wb_read read;   /* the read side (readside.c) */
+	struct wb_read read;   /* the read side (readbehind.c) */
 	struct wb_pipe pipe;   /* last: its ring is sized by the configured depth */
 };
 

@@ -259,3 +259,10 @@ t.join()'
 	sed -n '$p' "$WORK/text" >"$WORK/plain.last"
 	cmp "$WORK/plain.last" "$WORK/shim.last"
 }
+
+@test "WBSHIM_READ: a malformed value is named in one warning, and the default is used" {
+	run env LD_PRELOAD="$PRELOAD" WBSHIM_READ=maybe true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'WBSHIM_READ="maybe"'*"using 1"* ]]
+}
