@@ -13,6 +13,7 @@
 #include "classify.h"
 #include "init.h"
 #include "log.h"
+#include "readowner.h"
 #include "real.h"
 #include "track.h"
 
@@ -29,35 +30,11 @@
 #define WB_READ_RING 64U
 /* Look no more than this many chunks ahead (tiny chunks): further is not remembered. */
 #define WB_READ_LOOK_MAX 48U
-/* A chunk is someone else's when more than 1/this of its pages were cached before
- * we came near it. A partly cached chunk stays too, as it would without us. */
-#define WB_READ_FOREIGN_SHARE 8U
 /* stdio reads are seen through a sample of the file offset (one lseek) every
  * chunk/this bytes the program took from the stream. */
 #define WB_READ_SAMPLE_SHARE 8U
 /* Separate ranges dropped after one read at most (the rest after the next). */
 #define WB_READ_DROP_RUNS 4U
-
-/* cachestat(2), Linux 6.5; the headers may predate it. */
-#ifndef __NR_cachestat
-#define __NR_cachestat 451
-#endif
-struct wb_cachestat_range {
-	uint64_t off;
-	uint64_t len;
-};
-struct wb_cachestat {
-	uint64_t nr_cache;
-	uint64_t nr_dirty;
-	uint64_t nr_writeback;
-	uint64_t nr_evicted;
-	uint64_t nr_recently_evicted;
-};
-
-/* Set once cachestat(2) returned ENOSYS. Without it nothing tells our pages from
- * someone else's (mincore needs a mapping, and reports a file the caller may not
- * write as uncached), so only files this process wrote itself are dropped. */
-static bool wb_cachestat_missing;
 
 /* What one read changes, decided under the slot lock, done after it. */
 struct wb_read_plan {
@@ -182,91 +159,7 @@ static bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint
 	return true;
 }
 
-/* ---- the kernel's side: looks, drops, remembered files ---- */
-
-static uint64_t wb_page_size(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	return page > 0 ? (uint64_t)page : 4096;
-}
-
-/* Is chunk c of fd, at most `size` bytes long, free of someone else's pages?
- * One cachestat(2): it counts without touching (no readahead, no LRU change). */
-static bool wb_chunk_ours(int fd, uint64_t c, uint64_t size)
-{
-	uint64_t chunk = wb_cfg.chunk, off = c * chunk;
-	struct wb_cachestat_range range = { off, chunk };
-	struct wb_cachestat stat;
-	uint64_t page, pages;
-
-	if (off >= size || __atomic_load_n(&wb_cachestat_missing, __ATOMIC_RELAXED))
-		return false; /* grown since the first look: another writer's pages */
-	if (size - off < chunk)
-		range.len = size - off;
-	if (syscall(__NR_cachestat, fd, &range, &stat, 0) != 0) {
-		if (errno == ENOSYS)
-			__atomic_store_n(&wb_cachestat_missing, true, __ATOMIC_RELAXED);
-		return false; /* EPERM (a file we may not write, 6.14+), anything: keep */
-	}
-	page = wb_page_size();
-	pages = (range.len + page - 1) / page;
-	return stat.nr_cache * WB_READ_FOREIGN_SHARE <= pages;
-}
-
-/* Files this process dropped behind: reading one again (a database, a file a
- * script checks after copying it) leaves it cached the second time. Best effort:
- * a small ring of hashes, written without a lock. */
-#define WB_READ_SEEN 16U
-static uint64_t wb_read_seen_ring[WB_READ_SEEN];
-static unsigned int wb_read_seen_next;
-
-static uint64_t wb_inode_hash(dev_t dev, ino_t ino)
-{
-	return ((uint64_t)dev * 0x9E3779B97F4A7C15ULL) ^ (uint64_t)ino ^ 1;
-}
-
-static bool wb_read_seen(dev_t dev, ino_t ino)
-{
-	uint64_t hash = wb_inode_hash(dev, ino);
-
-	for (unsigned int i = 0; i < WB_READ_SEEN; i++)
-		if (__atomic_load_n(&wb_read_seen_ring[i], __ATOMIC_RELAXED) == hash)
-			return true;
-	return false;
-}
-
-static void wb_read_remember(dev_t dev, ino_t ino)
-{
-	unsigned int i = __atomic_fetch_add(&wb_read_seen_next, 1, __ATOMIC_RELAXED);
-
-	__atomic_store_n(&wb_read_seen_ring[i % WB_READ_SEEN], wb_inode_hash(dev, ino),
-			 __ATOMIC_RELAXED);
-}
-
-/* Does this process hold the file open on a tracked fd that wrote to it? Then
- * what it reads back was its own (the write side drops it too). Once per big
- * file; each slot's lock is held only to compare (we hold no other). */
-static bool wb_written_here(dev_t dev, ino_t ino)
-{
-	for (unsigned int p = 0; p < WB_MAX_PAGES; p++) {
-		struct wb_slot *page = __atomic_load_n(&wb_pages[p], __ATOMIC_ACQUIRE);
-		if (!page)
-			continue;
-		for (unsigned int i = 0; i < WB_SLOTS_PER_PAGE; i++) {
-			struct wb_slot *slot = &page[i];
-			struct wb_file *file = __atomic_load_n(&slot->file, __ATOMIC_ACQUIRE);
-			bool wrote;
-			if (!file || wb_slot_class(slot) != WB_TRACKED || !wb_slot_lock(slot))
-				continue;
-			wrote = file->id.dev == dev && file->id.ino == ino && file->stats.bytes != 0;
-			wb_slot_unlock(slot);
-			if (wrote)
-				return true;
-		}
-	}
-	return false;
-}
+/* ---- the kernel's side: looks (readowner.c) and drops ---- */
 
 /* Look at chunks [from, to) and record the ones that are ours, unless the stream
  * restarted meanwhile (the answers would be about other chunks' bits). */
@@ -279,7 +172,7 @@ static void wb_read_look(int fd, struct wb_slot *slot, uint64_t from, uint64_t t
 	if (to - from > 64)
 		to = from + 64;
 	for (uint64_t c = from; c < to; c++)
-		if (r->ours || wb_chunk_ours(fd, c, size))
+		if (r->ours || wb_chunk_ours(fd, c * wb_cfg.chunk, wb_cfg.chunk, size))
 			ours |= 1ULL << (c - from);
 	if (!ours || !wb_slot_lock(slot))
 		return;
@@ -338,7 +231,7 @@ static void wb_read_start(int fd, struct wb_slot *slot, int64_t at, size_t len)
 		start = (uint64_t)cursor;
 	}
 	ours = wb_written_here(st.st_dev, st.st_ino);
-	if (!ours && __atomic_load_n(&wb_cachestat_missing, __ATOMIC_RELAXED))
+	if (!ours && !wb_cachestat_usable())
 		goto decided;
 	mode = WB_READ_FOLLOW;
 decided:

@@ -20,6 +20,11 @@ struct wb_slot *wb_track_destination(int fd) { (void)fd; abort(); }
 bool wb_identity_matches(int fd, const struct wb_identity *id) { (void)fd, (void)id; abort(); }
 off_t real_lseek(int fd, off_t off, int whence) { (void)fd, (void)off, (void)whence; abort(); }
 int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len) { (void)fd, (void)off, (void)len; abort(); }
+bool wb_chunk_ours(int fd, uint64_t off, uint64_t len, uint64_t size) { (void)fd, (void)off, (void)len, (void)size; abort(); }
+bool wb_cachestat_usable(void) { abort(); }
+bool wb_read_seen(dev_t dev, ino_t ino) { (void)dev, (void)ino; abort(); }
+void wb_read_remember(dev_t dev, ino_t ino) { (void)dev, (void)ino; abort(); }
+bool wb_written_here(dev_t dev, ino_t ino) { (void)dev, (void)ino; abort(); }
 
 #define CHUNK (4ULL << 20)
 #define MIB (1ULL << 20)
