@@ -266,3 +266,20 @@ t.join()'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'WBSHIM_READ="maybe"'*"using 1"* ]]
 }
+
+@test "fork: a child that goes on reading its parent's fd drops behind where the parent left off" {
+	require_disk_fs
+	cold_file "$WORK/big" $BIG
+	trace_read "$WORK/t" python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+got = 0
+while got < 16 << 20: got += len(os.read(fd, 1 << 20))
+pid = os.fork()
+if pid == 0:
+    while os.read(fd, 1 << 20): pass
+    os._exit(0)
+os.waitpid(pid, 0)' "$WORK/big"
+	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -ge 10 ]
+	at_most_chunks "$WORK/big" 2
+}
