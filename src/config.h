@@ -15,6 +15,7 @@ struct wb_config {
 	uint64_t chunk;     /* bytes per chunk, page aligned, within [MIN, MAX] */
 	unsigned int depth; /* kicked chunks allowed in flight before we wait, 1..64 */
 	bool drop;          /* POSIX_FADV_DONTNEED what we waited for */
+	bool read;          /* drop big sequential reads behind the reader */
 	bool disable;       /* pure pass-through */
 	int verbose;        /* 0 warnings only, 1 per-file summaries, 2 every action */
 	const char *log_path; /* NULL: stderr */

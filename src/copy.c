@@ -7,6 +7,7 @@
 
 #include "fdtable.h"
 #include "init.h"
+#include "readbehind.h"
 #include "track.h"
 
 /* The most one read/write-type system call transfers (MAX_RW_COUNT): our loop
@@ -41,6 +42,19 @@ static ssize_t wb_piece_send64(struct wb_transfer *t, size_t len)
 	return t->send64(t->out, t->in, t->offset64, len);
 }
 
+/* One piece, with the source's drop-behind around it (readbehind.c). */
+static ssize_t wb_piece(struct wb_transfer *t, size_t len)
+{
+	off64_t *at_in = t->off_in ? t->off_in : t->offset64;
+	int64_t at = at_in ? *at_in : t->offset ? *t->offset : WB_AT_CURSOR;
+	struct wb_slot *source = wb_read_before(t->in, NULL, at, len);
+	ssize_t got = t->piece(t, len);
+
+	if (source)
+		wb_read_after(t->in, source, at, len, got);
+	return got;
+}
+
 static ssize_t wb_transfer(struct wb_transfer *t, size_t len)
 {
 	struct wb_slot *slot = wb_track_destination(t->out);
@@ -49,11 +63,11 @@ static ssize_t wb_transfer(struct wb_transfer *t, size_t len)
 	ssize_t got;
 
 	if (!slot)
-		return t->piece(t, len);
+		return wb_piece(t, len);
 	if (slot->file->id.remote) {
 		/* Whole: a server-side copy must stay one request; we never wait there anyway. */
 		int64_t at = t->off_out ? *t->off_out : WB_AT_CURSOR;
-		got = t->piece(t, len);
+		got = wb_piece(t, len);
 		if (got > 0)
 			wb_track_wrote(t->out, slot, at, (uint64_t)got);
 		return got;
@@ -64,7 +78,7 @@ static ssize_t wb_transfer(struct wb_transfer *t, size_t len)
 		size_t want = len - total < wb_cfg.chunk ? len - total : (size_t)wb_cfg.chunk;
 		int64_t at = t->off_out ? *t->off_out : WB_AT_CURSOR;
 
-		got = t->piece(t, want);
+		got = wb_piece(t, want);
 		if (got < 0) {
 			if (total == 0)
 				return got; /* errno as the real call set it */

@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "pipeline.h"
+#include "readstate.h"
 
 #define WB_SLOTS_PER_PAGE 1024
 #define WB_MAX_PAGES 1024
@@ -53,6 +54,7 @@ struct wb_file {
 	uint64_t stdio_unsampled; /* atomic (relaxed): putc bytes since the last sample */
 	uint64_t stdio_held;      /* atomic (relaxed): bytes a stream's buffer held at its last door */
 	struct wb_stats stats; /* atomic counters */
+	struct wb_read read;   /* the read side (readbehind.c) */
 	struct wb_pipe pipe;   /* last: its ring is sized by the configured depth */
 };
 

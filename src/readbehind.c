@@ -1,0 +1,395 @@
+/* Drop-behind of big sequential reads: following a file's reads, looking at who
+ * cached each chunk, dropping ours behind the reader. */
+#define _GNU_SOURCE
+#include "readbehind.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "init.h"
+#include "log.h"
+#include "readowner.h"
+#include "real.h"
+#include "track.h"
+
+/* Drop-behind starts once more than this many chunks were read sequentially:
+ * smaller files are left to the kernel, like small written files. */
+#define WB_READ_AFTER_CHUNKS 2
+/* How far ahead of the reader the kernel's readahead may already have brought
+ * pages in: two windows of read_ahead_kb, doubled by POSIX_FADV_SEQUENTIAL (cat
+ * asks for it); 8 MiB windows are common (virtio disks; btrfs' minimum is 4 MiB).
+ * A chunk is looked at while it is still farther than this from the reader, so
+ * what the look counts was not brought in by us. */
+#define WB_READ_REACH (32ULL << 20)
+/* Chunks whose ownership is remembered at once (bits of wb_read.foreign). */
+#define WB_READ_RING 64U
+/* Look no more than this many chunks ahead (tiny chunks): further is not remembered. */
+#define WB_READ_LOOK_MAX 48U
+/* stdio reads are seen through a sample of the file offset (one lseek) every
+ * chunk/this bytes the program took from the stream. */
+#define WB_READ_SAMPLE_SHARE 8U
+/* Separate ranges dropped after one read at most (the rest after the next). */
+#define WB_READ_DROP_RUNS 4U
+
+/* What one read changes, decided under the slot lock, done after it. */
+struct wb_read_plan {
+	uint64_t look_from, look_to; /* chunks to look at (claimed as foreign meanwhile) */
+	uint32_t epoch;              /* the stream the looks belong to */
+	unsigned int runs;           /* chunk ranges to drop */
+	uint64_t drop_from[WB_READ_DROP_RUNS], drop_to[WB_READ_DROP_RUNS];
+	bool first_drop;             /* this file's first: remember its inode */
+};
+
+/* ---- plain logic: the ownership ring and one read's step ---- */
+
+static bool wb_ring_foreign(const struct wb_read *r, uint64_t c)
+{
+	if (c < r->dropped || c >= r->looked || c >= r->dropped + WB_READ_RING)
+		return true;
+	return (r->foreign >> (c % WB_READ_RING)) & 1;
+}
+
+static void wb_ring_set(struct wb_read *r, uint64_t c, bool foreign)
+{
+	uint64_t bit = 1ULL << (c % WB_READ_RING);
+
+	if (c < r->dropped || c >= r->dropped + WB_READ_RING)
+		return; /* no room: wb_ring_foreign says foreign, which is safe */
+	r->foreign = foreign ? r->foreign | bit : r->foreign & ~bit;
+}
+
+/* Everything below chunk `to` is done. Chunks that now enter the ring at its top
+ * were looked at when there was no room for the answer: unknown, so foreign. */
+static void wb_ring_advance(struct wb_read *r, uint64_t to)
+{
+	uint64_t from = r->dropped, c;
+
+	if (to <= from)
+		return;
+	r->dropped = to;
+	c = from + WB_READ_RING > to ? from + WB_READ_RING : to;
+	for (; c < to + WB_READ_RING && c < r->looked; c++)
+		wb_ring_set(r, c, !r->ours);
+}
+
+/* The first chunk a reader that reached `end` cannot have touched through readahead. */
+static uint64_t wb_clean_from(uint64_t end, uint64_t chunk)
+{
+	uint64_t reach = WB_READ_REACH;
+
+	if (reach > WB_READ_LOOK_MAX * chunk)
+		reach = WB_READ_LOOK_MAX * chunk;
+	return (end + reach + chunk - 1) / chunk;
+}
+
+/* Claim chunks [r->looked, to) for looking: foreign until a look says otherwise. */
+static void wb_read_claim(struct wb_read *r, uint64_t to, struct wb_read_plan *plan)
+{
+	if (to > r->dropped + WB_READ_RING)
+		to = r->dropped + WB_READ_RING;
+	plan->look_from = r->looked;
+	plan->look_to = to > r->looked ? to : r->looked;
+	for (uint64_t c = plan->look_from; c < plan->look_to; c++)
+		wb_ring_set(r, c, true);
+	r->looked = plan->look_to;
+	plan->epoch = r->epoch;
+}
+
+/* A read of `got` bytes at `start` completed (`eof`: it returned 0). Updates the
+ * stream and fills *plan with what to look at and what to drop. False when the
+ * file turns out to be read a second time: leave it alone from now on. */
+static bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint64_t got,
+			 bool eof, struct wb_read_plan *plan)
+{
+	uint64_t end = start + got, target, c, from;
+
+	memset(plan, 0, sizeof(*plan));
+	if (start != r->next) {
+		if (start == 0 && r->dropping)
+			return false; /* back to the start of what we dropped: a re-read */
+		/* A new stream: what lies within readahead reach of its start can no
+		 * longer be told apart from pages we brought in. */
+		r->streak = 0;
+		r->dropped = r->looked = start / chunk;
+		r->foreign = r->ours ? 0 : ~0ULL;
+		r->epoch++;
+	}
+	r->next = end;
+	r->streak += got;
+	if (r->streak > WB_READ_AFTER_CHUNKS * chunk) {
+		/* Keep the chunk before the reader's (readahead, a reader stepping back);
+		 * at end of file, nothing. */
+		target = eof ? r->looked : end / chunk - 1;
+		if (target > r->looked)
+			target = r->looked;
+		c = r->dropped;
+		while (c < target) {
+			if (wb_ring_foreign(r, c)) {
+				c++;
+				continue;
+			}
+			if (plan->runs == WB_READ_DROP_RUNS)
+				break;
+			from = c;
+			while (c < target && !wb_ring_foreign(r, c))
+				c++;
+			plan->drop_from[plan->runs] = from;
+			plan->drop_to[plan->runs++] = c;
+		}
+		wb_ring_advance(r, c);
+		plan->first_drop = plan->runs && !r->dropping;
+		if (plan->runs)
+			r->dropping = true;
+	}
+	if (!eof) {
+		/* Chunks now within reach that were not looked at in time are unknown;
+		 * look at the next one that is clean, assuming the next read is as long. */
+		target = wb_clean_from(end + got, chunk);
+		for (c = r->looked; c < target && c < r->dropped + WB_READ_RING; c++)
+			wb_ring_set(r, c, !r->ours);
+		if (r->looked < target)
+			r->looked = target < r->dropped + WB_READ_RING ? target : r->dropped + WB_READ_RING;
+		wb_read_claim(r, target + 1, plan);
+	}
+	return true;
+}
+
+/* ---- the kernel's side: looks (readowner.c) and drops ---- */
+
+/* Look at chunks [from, to) and record the ones that are ours, unless the stream
+ * restarted meanwhile (the answers would be about other chunks' bits). */
+static void wb_read_look(int fd, struct wb_slot *slot, uint64_t from, uint64_t to,
+			 uint32_t epoch)
+{
+	struct wb_read *r = &slot->file->read;
+	uint64_t ours = 0, size = r->size;
+
+	if (to - from > 64)
+		to = from + 64;
+	for (uint64_t c = from; c < to; c++)
+		if (r->ours || wb_chunk_ours(fd, c * wb_cfg.chunk, wb_cfg.chunk, size))
+			ours |= 1ULL << (c - from);
+	if (!ours || !wb_slot_lock(slot))
+		return;
+	if (r->epoch == epoch)
+		for (uint64_t c = from; c < to; c++)
+			if ((ours >> (c - from)) & 1)
+				wb_ring_set(r, c, false);
+	wb_slot_unlock(slot);
+}
+
+static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan *plan)
+{
+	struct wb_file *file = slot->file;
+	uint64_t chunk = wb_cfg.chunk;
+
+	/* The fd may have been closed and reused behind our back: never drop another
+	 * file's pages. */
+	if (!wb_identity_matches(fd, &file->id)) {
+		wb_slot_set_class(slot, WB_UNKNOWN);
+		return;
+	}
+	if (plan->first_drop)
+		wb_read_remember(file->id.dev, file->id.ino);
+	for (unsigned int i = 0; i < plan->runs; i++) {
+		uint64_t off = plan->drop_from[i] * chunk;
+		uint64_t len = (plan->drop_to[i] - plan->drop_from[i]) * chunk;
+		wb_log(WB_LOG_DEBUG, "fd %d: read behind, dropping %llu+%llu", fd,
+		       (unsigned long long)off, (unsigned long long)len);
+		(void)wb_sys_fadvise_dontneed(fd, off, len);
+	}
+}
+
+/* First read of a tracked fd since it got its file: decide, and take the clean
+ * first looks before this read brings anything in. */
+static void wb_read_start(int fd, struct wb_slot *slot, int64_t at, size_t len)
+{
+	struct wb_file *file = slot->file;
+	struct wb_read *r = &file->read;
+	unsigned char mode = WB_READ_OFF;
+	uint64_t start = 0, chunk = wb_cfg.chunk;
+	struct wb_read_plan plan;
+	struct stat st;
+	bool ours = false;
+
+	if (file->id.remote || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != file->id.dev || st.st_ino != file->id.ino ||
+	    (uint64_t)st.st_size <= WB_READ_AFTER_CHUNKS * chunk ||
+	    wb_read_seen(st.st_dev, st.st_ino))
+		goto decided; /* not ours to handle, small, or read a second time */
+	if (at >= 0) {
+		start = (uint64_t)at;
+	} else {
+		off_t cursor = real_lseek(fd, 0, SEEK_CUR);
+		if (cursor < 0)
+			goto decided;
+		start = (uint64_t)cursor;
+	}
+	ours = wb_written_here(st.st_dev, st.st_ino);
+	if (!ours && !wb_cachestat_usable())
+		goto decided;
+	mode = WB_READ_FOLLOW;
+decided:
+	if (!wb_slot_lock(slot))
+		return; /* a handler inside our own thread: the next read decides */
+	if (__atomic_load_n(&r->mode, __ATOMIC_RELAXED) != WB_READ_NEW) {
+		wb_slot_unlock(slot); /* another thread was first */
+		return;
+	}
+	memset(&plan, 0, sizeof(plan));
+	if (mode == WB_READ_FOLLOW) {
+		r->ours = ours;
+		r->size = (uint64_t)st.st_size;
+		r->next = start;
+		r->streak = 0;
+		r->dropped = r->looked = start / chunk;
+		r->foreign = ours ? 0 : ~0ULL;
+		__atomic_store_n(&r->sample_due, chunk / WB_READ_SAMPLE_SHARE, __ATOMIC_RELAXED);
+		wb_read_claim(r, wb_clean_from(start + len, chunk) + 1, &plan);
+		if (!__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) && at < 0) {
+			file->pos = start;
+			__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_store_n(&r->mode, mode, __ATOMIC_RELEASE);
+	wb_slot_unlock(slot);
+	if (mode == WB_READ_FOLLOW) {
+		wb_log(WB_LOG_DEBUG, "fd %d: read side following %llu bytes%s", fd,
+		       (unsigned long long)st.st_size, ours ? " (written here)" : "");
+		wb_read_look(fd, slot, plan.look_from, plan.look_to, plan.epoch);
+	}
+}
+
+struct wb_slot *wb_read_before(int fd, struct wb_slot *slot, int64_t at, size_t len)
+{
+	int saved;
+	unsigned char mode;
+
+	if (!wb_ready() || !wb_cfg.read)
+		return NULL;
+	if (!slot || wb_slot_class(slot) != WB_TRACKED) {
+		if (slot && wb_slot_class(slot) == WB_IGNORED)
+			return NULL;
+		slot = wb_track_destination(fd); /* classifies; keeps errno */
+		if (!slot)
+			return NULL;
+	}
+	mode = __atomic_load_n(&slot->file->read.mode, __ATOMIC_ACQUIRE);
+	if (mode == WB_READ_NEW) {
+		saved = errno;
+		wb_read_start(fd, slot, at, len);
+		errno = saved;
+		mode = __atomic_load_n(&slot->file->read.mode, __ATOMIC_ACQUIRE);
+	}
+	return mode == WB_READ_FOLLOW ? slot : NULL;
+}
+
+/* With the slot lock held (released here): a read of `got` bytes at `start`. */
+static void wb_read_account(int fd, struct wb_slot *slot, uint64_t start, uint64_t got,
+			    bool eof)
+{
+	struct wb_read *r = &slot->file->read;
+	struct wb_read_plan plan;
+	bool follow;
+
+	/* A program that reads exactly the size never sees the 0 of end of file. */
+	eof = eof || start + got >= r->size;
+	follow = wb_read_step(r, wb_cfg.chunk, start, got, eof, &plan);
+	if (!follow)
+		__atomic_store_n(&r->mode, WB_READ_OFF, __ATOMIC_RELEASE);
+	wb_slot_unlock(slot);
+	if (!follow) {
+		wb_log(WB_LOG_DEBUG, "fd %d: read again from the start; left cached", fd);
+		return;
+	}
+	if (plan.look_to > plan.look_from)
+		wb_read_look(fd, slot, plan.look_from, plan.look_to, plan.epoch);
+	if (plan.runs)
+		wb_read_drop(fd, slot, &plan);
+}
+
+static bool wb_read_following(struct wb_slot *slot)
+{
+	return __atomic_load_n(&slot->file->read.mode, __ATOMIC_ACQUIRE) == WB_READ_FOLLOW &&
+	       wb_slot_class(slot) == WB_TRACKED;
+}
+
+void wb_read_after(int fd, struct wb_slot *slot, int64_t at, size_t len, ssize_t got)
+{
+	struct wb_file *file = slot->file;
+	int saved = errno;
+	int64_t cursor = -1;
+	uint64_t start;
+
+	if (got < 0 || (got == 0 && len == 0) || !wb_read_following(slot))
+		goto out;
+	if (at < 0 && !__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED)) {
+		/* After a fork or a skipped step: learn the offset from the kernel. */
+		cursor = real_lseek(fd, 0, SEEK_CUR);
+		if (cursor < 0)
+			goto out;
+	}
+	if (!wb_slot_lock(slot))
+		goto out; /* a handler interrupted us: the next read restarts the stream */
+	if (at >= 0) {
+		start = (uint64_t)at;
+	} else if (cursor >= 0) {
+		start = (uint64_t)cursor >= (uint64_t)got ? (uint64_t)cursor - (uint64_t)got : 0;
+		file->pos = (uint64_t)cursor;
+		__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+	} else if (__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED)) {
+		/* The write side's cached offset: reads move it too. */
+		start = file->pos;
+		file->pos += (uint64_t)got;
+	} else {
+		wb_slot_unlock(slot);
+		goto out;
+	}
+	wb_read_account(fd, slot, start, (uint64_t)got, got == 0);
+out:
+	errno = saved;
+}
+
+void wb_read_sampled(int fd, struct wb_slot *slot, uint64_t bytes, bool eof)
+{
+	struct wb_file *file = slot->file;
+	struct wb_read *r = &file->read;
+	int saved = errno;
+	uint64_t from;
+	off_t now;
+
+	if (!wb_read_following(slot))
+		goto out;
+	if (!eof && __atomic_add_fetch(&r->unsampled, bytes, __ATOMIC_RELAXED) <
+			    __atomic_load_n(&r->sample_due, __ATOMIC_RELAXED))
+		goto out;
+	__atomic_store_n(&r->unsampled, 0, __ATOMIC_RELAXED);
+	now = real_lseek(fd, 0, SEEK_CUR);
+	if (now < 0 || !wb_slot_lock(slot))
+		goto out;
+	/* stdio read [pos, now) into its buffer; the write side's fseek doors keep
+	 * pos where the program moved the offset. */
+	from = __atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) ? file->pos : (uint64_t)now;
+	if (from > (uint64_t)now)
+		from = (uint64_t)now;
+	file->pos = (uint64_t)now;
+	__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+	/* Programs that stop at the last line (a getc, not another getline) never
+	 * see end of file through us: reaching the size is end of file enough. */
+	eof = eof || (uint64_t)now >= r->size;
+	/* Sample again after chunk/8 bytes, or when the program may have had the
+	 * last byte (stdio's buffer is ahead of it by at most what it read). */
+	__atomic_store_n(&r->sample_due,
+			 eof || r->size - (uint64_t)now >= wb_cfg.chunk / WB_READ_SAMPLE_SHARE
+				 ? wb_cfg.chunk / WB_READ_SAMPLE_SHARE
+				 : r->size - (uint64_t)now,
+			 __ATOMIC_RELAXED);
+	wb_read_account(fd, slot, from, (uint64_t)now - from, eof);
+out:
+	errno = saved;
+}
