@@ -182,7 +182,11 @@ trace_after() {   # RAW PATTERN N
 	[ "$(count_lines "out>, .*DONTNEED" "$WORK/t")" -ge 10 ]
 	# The read side never asks whose pages these are: they were written here.
 	[ "$(count_lines "out>" "$WORK/t")" -eq "$(count_lines "out>, .*DONTNEED" "$WORK/t")" ]
-	at_most_chunks "$WORK/out" 3
+	# What the reader reaches while it is still dirty or under writeback cannot be
+	# dropped: up to the write side's budget (depth + 1 chunks) and its unkicked
+	# tail; a slow machine (the sanitizer build) gets that close. Without the read
+	# side all 64 MiB stay.
+	at_most_chunks "$WORK/out" 6
 }
 
 @test "pipes: no fadvise, no cachestat" {
