@@ -56,7 +56,7 @@ s12_copy_cmd() {   # variant run-dir cmd...: CMD = cmd with the variant's preloa
 }
 
 s12_run() {   # variant rep hot-file source-file
-	local variant=$1 rep=$2 hot=$3 src=$4 dir dst dst2 i cp_us dd_us sync_start sync_us
+	local variant=$1 rep=$2 hot=$3 src=$4 dir dst dst2 cp_us dd_us sync_start sync_us
 	local hot_mb durable_us
 	dir=$OUT/runs/S12-${variant//:/_}-$rep
 	mkdir -p "$dir"
@@ -67,7 +67,7 @@ s12_run() {   # variant rep hot-file source-file
 	# The victim's file is dropped too, then read three times in this run's cgroup: its
 	# pages are charged here, beside the copy's, and are hot (on the active list).
 	s12_drop "$hot" "$src"
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		CMD=(cat "$hot")
 		s12_in_cgroup >/dev/null
 	done
