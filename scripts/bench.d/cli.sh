@@ -7,7 +7,7 @@ Usage: $PROG [--quick] [--out DIR] [--scenarios S1,S2,...] [--keep-rig]
              [--tuned CHUNK:DEPTH] [--repeat N] [--sweep] [--sweep-grid CHUNKS/DEPTHS]
              [--cgroup2 ROOT]
 
-Scenarios (S1, S3, S4, S5 and S10 need root; the others run without, minus the kernel knobs):
+Scenarios (S1, S3, S4, S5, S10 and S12 need root; the others run without, minus the kernel knobs):
   S1  5 GB at full speed to a 50 MB/s slow disk: peak dirty, time to durable, fsync tail
   S2  4 GB at full speed to the fast (root) filesystem: time to durable
   S3  1.5 GB at 15 MB/s to the 50 MB/s disk: peak dirty, max and p99 write() latency
@@ -19,6 +19,10 @@ Scenarios (S1, S3, S4, S5 and S10 need root; the others run without, minus the k
   S10 trees: cp -r and rsync -a of 10,000 x 100 KiB and 1,000 x 2 MiB files, to the fast
       and the slow disk: time to durable (copy + sync -f), peak dirty, peak cached
   S11 a short job: 256 MB to the fast disk, no fsync: exit time and durable time
+  S12 the victim's working set: in a 3 GB memory cgroup a victim reads a 1.5 GB file three
+      times, then cp and dd copy a 4 GB file to the fast disk: victim's file still cached,
+      copy's time to durable, source and destinations cached at exit, victim's re-read
+      time (variants noshim, wbshim, wbshim-noread = WBSHIM_READ=0, nocache if installed)
 
 Each runs for: noshim, wbshim (library defaults), tuned (--tuned; not S10), and the anchors that apply:
 dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache,
@@ -40,7 +44,7 @@ devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
   -h, --help         this text
 
 Scratch space: $FAST_DIR (removed afterwards), $CACHE_DIR (S8's archive, kept:
-delete it by hand), the slow disk under /var/tmp/wbshim-slowdisk (scripts/slowdisk).
+delete it by hand; S10's trees and S12's files too), the slow disk under /var/tmp/wbshim-slowdisk (scripts/slowdisk).
 EOF
 }
 
@@ -93,8 +97,10 @@ set_sizes() {
 		done
 	elif [[ $QUICK -eq 1 ]]; then
 		S1_DESC="1 GB" S2_DESC="1 GB" S3_DESC="150 MB" S4_DESC="1 GB" S4_LIMIT_DESC="384 MB"
+		S12_DESC="256 MB hot, 512 MB copied, 768 MB cgroup"
 	else
 		S1_DESC="5 GB" S2_DESC="4 GB" S3_DESC="1.5 GB" S4_DESC="2 GB" S4_LIMIT_DESC="768 MB"
+		S12_DESC="1.5 GB hot, 4 GB copied, 3 GB cgroup"
 	fi
 	local pick=$((QUICK * 1 + SWEEP * 2))   # 0 full, 1 quick, 2 sweep
 	S1_BYTES=$(to_bytes "$(echo 5G 1G 1G | cut -d' ' -f$((pick + 1)))")
@@ -108,6 +114,9 @@ set_sizes() {
 	S11_BYTES=$((256 * MIB))
 	S10_SMALL_FILES=$(echo 10000 1000 1000 | cut -d' ' -f$((pick + 1)))
 	S10_MEDIUM_FILES=$(echo 1000 100 100 | cut -d' ' -f$((pick + 1)))
+	S12_HOT_BYTES=$(to_bytes "$(echo 1536M 256M 256M | cut -d' ' -f$((pick + 1)))")
+	S12_SRC_BYTES=$(to_bytes "$(echo 4G 512M 512M | cut -d' ' -f$((pick + 1)))")
+	S12_LIMIT=$(to_bytes "$(echo 3G 768M 768M | cut -d' ' -f$((pick + 1)))")
 	S10_DESC="$S10_SMALL_FILES files of 100 KiB and $S10_MEDIUM_FILES of 2 MiB"
 }
 
@@ -124,7 +133,7 @@ check_prerequisites() {
 		[[ -x $TOOLS/$t ]] || die "$TOOLS/$t missing: run make bench-tools"
 	done
 	if ! is_root; then
-		for s in S1 S3 S4 S5 S10; do
+		for s in S1 S3 S4 S5 S10 S12; do
 			if [[ " $SCENARIOS " == *" $s "* ]]; then
 				say "$s skipped: needs root (slow-disk rig, memory cgroup, dropping the cache)"
 				drop_scenario "$s"
@@ -133,10 +142,12 @@ check_prerequisites() {
 		say "not root: page cache is not dropped between runs, knob anchors skipped"
 	elif [[ -z $CG_MEM ]]; then
 		say "$(cgroup_problem): dirty figures are system-wide only"
-		if [[ " $SCENARIOS " == *" S4 "* ]]; then
-			say "S4 skipped: it needs a memory cgroup"
-			drop_scenario S4
-		fi
+		for s in S4 S12; do
+			if [[ " $SCENARIOS " == *" $s "* ]]; then
+				say "$s skipped: it needs a memory cgroup"
+				drop_scenario "$s"
+			fi
+		done
 	else
 		say "memory cgroups: $CG_MEM at $CG_MEM_ROOT"
 	fi
@@ -155,4 +166,4 @@ library_defaults() {   # the library's own idea of its defaults, from its debug 
 # Twice the default chunk at the same depth: the next setting a user would try
 # (see the README's "Choosing the defaults").
 TUNED_DEFAULT=8M:4
-ALL_SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11"
+ALL_SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12"

@@ -55,6 +55,7 @@ goal_rows() {
 				"$d <= $t + 20" "$d ms vs $t ms"
 		done
 		tree_goal_rows "$v" "$bound"
+		[[ $v != wbshim ]] || s12_goal_rows
 		for s in S6 S7 S9; do
 			m=$(metrics_for "$s")
 			d=$(get "$s" "$v" "$m") t=$(get "$s" noshim "$m")
@@ -85,6 +86,9 @@ miss_meaning() {   # kind -> what a missed goal of that kind means for a user
 	short) echo "a short job's data reaches the disk later than with the page cache followed by a sync; the exit time beside it shows what the program's user waits for." ;;
 	treetime) echo "copying a folder took longer to reach the disk with the shim than without: for photos or music copied to a USB stick, expect that much more time." ;;
 	treemem) echo "copying a folder, more of the copied files stayed in memory than the shim's bound (files it does not pace, or closed files not yet dropped): such a copy still pushes other programs' cached data out, as it would without the shim." ;;
+	victim) echo "a big copy pushed another program's cached working set out of memory (in the same memory cgroup): that program reads its files from disk again afterwards." ;;
+	copyleft) echo "the copy's source or destination stayed in memory after it finished: that cache was taken from other programs, as it would be without the shim." ;;
+	copytime) echo "the copy took longer to reach the disk with the shim than without." ;;
 	percall) echo "each such call costs that much more CPU time: 100 ns more is 0.1 s per million calls. It matters only to programs making millions of tiny unbuffered calls; for writes of a few KiB or more it is lost in the cost of the call itself. A difference of a few percent is within the run-to-run noise of a shared machine." ;;
 	*) echo "see the scenario's table below." ;;
 	esac
@@ -101,6 +105,8 @@ headline_for() {
 		"p99_write_ms|write() p99 against the kernel at the same bound, ms|kernel-bound" ;;
 	S10-*) printf '%s\n' "durable_s|copy + sync, s" "peak_cached_mb|peak cached by the written files, MB" ;;
 	S11) printf '%s\n' "exit_s|exit, s" "durable_s|durable (exit + sync), s" ;;
+	S12) printf '%s\n' "victim_cached_pct|victim's hot file still cached, %" "durable_s|cp + dd, each + sync -f, s" \
+		"victim_reread_s|victim's re-read afterwards, s" ;;
 	S4) printf '%s\n' "max_usage_mb|peak cgroup memory, MB" ;;
 	S5) printf '%s\n' "victim_p99_ms|victim's fdatasync p99, ms (no shim = idle disk)" ;;
 	S6 | S7) printf '%s\n' "ns_per_write|ns per write()" ;;
@@ -157,4 +163,20 @@ summary_section() {
 		done
 	fi
 	echo
+}
+
+s12_goal_rows() {   # S12, wbshim defaults: the victim keeps its file, the copy is no slower
+	local d t s m
+	d=$(get S12 wbshim victim_cached_pct)
+	[[ -z $d ]] || check victim "S12 wbshim: victim's hot file ≥ 95 % cached after the copy" "$d >= 95" \
+		"$d % ($(get S12 wbshim victim_cached_mb) MB; no shim $(get S12 noshim victim_cached_pct) %)"
+	d=$(get S12 wbshim durable_s) t=$(get S12 noshim durable_s)
+	[[ -z $d || -z $t ]] || check copytime "S12 wbshim: durable ≤ 1.00× no shim" "$d <= $t" \
+		"$d s vs $t s ($(ratio_of "$d" "$t")×)"
+	for m in src_cached_mb dst_cp_cached_mb dst_dd_cached_mb; do
+		d=$(get S12 wbshim "$m")
+		case $m in src*) s="source" ;; dst_cp*) s="cp's destination" ;; *) s="dd's destination" ;; esac
+		[[ -z $d ]] || check copyleft "S12 wbshim: $s ≤ 28 MB cached at exit" "$d <= 28" "$d MB"
+	done
+	return 0
 }

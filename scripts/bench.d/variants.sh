@@ -1,21 +1,22 @@
 # shellcheck shell=bash
 # bench: the variants (no shim, shim settings, anchors) and the command each one runs.
 
-# noshim | wbshim | tuned | shim:CHUNK:DEPTH | dd-direct | dd-nocache | bdi | dirty-bytes |
+# noshim | wbshim | wbshim-noread | tuned | shim:CHUNK:DEPTH | dd-direct | dd-nocache | bdi | dirty-bytes |
 # kernel-bound | dontcache | devlimit. CMD (global array) is built by the functions below
 # and run by run_measured.
 variant_needs_root() { [[ $1 == bdi || $1 == dirty-bytes || $1 == kernel-bound ]]; }
 
 shim_env() {   # variant run-dir -> prefixes CMD with the preload for shim variants
-	local chunk="" depth=""
+	local chunk="" depth="" read=""
 	case $1 in
 	wbshim) ;;
+	wbshim-noread) read=0 ;;
 	tuned) chunk=${TUNED%%:*} depth=${TUNED##*:} ;;
 	shim:*:*) chunk=${1#shim:} depth=${chunk#*:} chunk=${chunk%%:*} ;;
 	*) return 0 ;;
 	esac
 	CMD=(env LD_PRELOAD="$LIB" WBSHIM_VERBOSE=1 WBSHIM_LOG="$2/shim.log"
-		${chunk:+WBSHIM_CHUNK=$chunk} ${depth:+WBSHIM_DEPTH=$depth} "${CMD[@]}")
+		${chunk:+WBSHIM_CHUNK=$chunk} ${depth:+WBSHIM_DEPTH=$depth} ${read:+WBSHIM_READ=$read} "${CMD[@]}")
 }
 
 build_writer() {   # variant file bytes rate-MB/s run-dir
@@ -45,6 +46,7 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		S1 | S3) list="noshim wbshim tuned kernel-bound" ;;
 		S2) list="noshim wbshim tuned dd-direct devlimit" ;;
 		S10) list="noshim wbshim" ;;
+		S12) list="noshim wbshim wbshim-noread nocache" ;;
 		*) list="noshim wbshim tuned" ;;
 		esac
 	else
@@ -56,6 +58,7 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		# kernel held to the shim's own bound (the yardstick for write() pauses).
 		S3) list="noshim wbshim tuned bdi kernel-bound" ;;
 		S10) list="noshim wbshim" ;;
+		S12) list="noshim wbshim wbshim-noread nocache" ;;
 		S4) list="noshim wbshim tuned dd-direct bdi dirty-bytes dontcache" ;;
 		*) list="noshim wbshim tuned" ;;
 		esac
@@ -65,6 +68,8 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 			say "$1: skipping $v (needs root)"
 			continue
 		fi
+		# S12's nocache variant is the nocache command (LD_PRELOAD of fadvise calls).
+		[[ $v != nocache ]] || command -v nocache >/dev/null || continue
 		out+=("$v")
 	done
 	echo "${out[@]}"
