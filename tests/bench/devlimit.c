@@ -37,25 +37,13 @@ struct job {
 
 static uint64_t parse_size(const char *text, const char *option)
 {
-	unsigned long long value;
-	char *end;
-	int shift = 0;
+	uint64_t value;
 
-	errno = 0;
-	if (text[0] < '0' || text[0] > '9') /* strtoull would accept "-1" */
-		goto bad;
-	value = strtoull(text, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	if (!parse_size_text(text, &value)) {
+		fprintf(stderr, "devlimit: bad %s '%s' (see --help)\n", option, text);
+		exit(2);
 	}
-	if (errno || *end || value > (UINT64_MAX >> shift))
-		goto bad;
-	return (uint64_t)value << shift;
-bad:
-	fprintf(stderr, "devlimit: bad %s '%s' (see --help)\n", option, text);
-	exit(2);
+	return value;
 }
 
 static void *writer(void *arg)

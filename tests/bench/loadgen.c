@@ -46,22 +46,11 @@ static void die_usage(const char *message, const char *value)
 
 static uint64_t parse_size(const char *text, const char *option)
 {
-	unsigned long long value;
-	char *end;
-	int shift = 0;
+	uint64_t value;
 
-	errno = 0;
-	if (text[0] < '0' || text[0] > '9') /* strtoull would accept "-1" */
+	if (!parse_size_text(text, &value))
 		die_usage(option, text);
-	value = strtoull(text, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (errno || *end || value > (UINT64_MAX >> shift))
-		die_usage(option, text);
-	return (uint64_t)value << shift;
+	return value;
 }
 
 static void record_latency(uint64_t start, uint64_t ns)
