@@ -75,14 +75,6 @@ static struct wb_kept wb_keep_remove(unsigned int i)
 	return gone;
 }
 
-static uint64_t wb_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Still the descriptor we opened? A program that closed it through a path we do
  * not see (a raw system call) may have reused the number. */
 static bool wb_kept_intact(const struct wb_kept *k, struct stat *st)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "real.h"
@@ -54,6 +55,14 @@ void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
 	line[len++] = '\n';
 	(void)real_write(wb_log_fd, line, (size_t)len);
 	errno = saved;
+}
+
+uint64_t wb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 void wb_stats_add(uint64_t *counter, uint64_t amount)

@@ -35,6 +35,9 @@ struct wb_stats {
 	uint64_t errors;        /* writeback errors seen */
 };
 
+/* CLOCK_MONOTONIC in nanoseconds: how long waits take. */
+uint64_t wb_now_ns(void);
+
 void wb_stats_add(uint64_t *counter, uint64_t amount);
 void wb_stats_max(uint64_t *counter, uint64_t value);
 

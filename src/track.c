@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
@@ -16,14 +15,6 @@
 #include "real.h"
 
 static const struct wb_ops *const wb_ops = &wb_kernel_ops;
-
-static uint64_t wb_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void wb_latch(int fd, struct wb_file *file, int err)
 {
