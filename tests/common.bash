@@ -5,6 +5,10 @@ BIN="$ROOT/tests/bin"
 # Under `make test SANITIZE=...` the sanitizer runtime must be loaded first.
 PRELOAD="${WBSHIM_TEST_PRELOAD:+$WBSHIM_TEST_PRELOAD:}$LIB"
 MiB=1048576
+# The process budget with 4 MiB chunks at the default depth, (4 + 1) x 4 MiB: the
+# most a paced writer leaves cached at exit (closed files are dropped at exit only
+# as far as they are clean, so a busy disk leaves up to this much behind).
+BUDGET_4M=$((5 * 4 * MiB))
 
 setup() {
 	# A disk-backed directory: the shim deliberately ignores tmpfs, and /tmp may be one.

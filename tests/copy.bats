@@ -13,7 +13,7 @@ load common
 		diff "$WORK/plain.out" "$WORK/shim.out"
 		cmp "$WORK/src" "$WORK/shim"
 		[ "$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t")" -ge 11 ]
-		[ "$resident" -le $((3 * 4 * MiB)) ]
+		[ "$resident" -le "$BUDGET_4M" ]
 	done
 }
 

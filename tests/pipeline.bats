@@ -162,7 +162,7 @@ split_trace() {
 	# Bytes, not positions, are counted: ~49 MiB / 4 MiB = 12 batches of at most two ranges.
 	[ "$waits" -ge 10 ]
 	[ "$waits" -le 26 ]
-	[ "$resident" -le $((3 * 4 * MiB)) ]
+	[ "$resident" -le "$BUDGET_4M" ]
 }
 
 @test "scattered pwrite: bounded like a sequential writer" {

@@ -13,7 +13,7 @@ load common
 		kicks=$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t")
 		echo "$mode: kicks=$kicks resident=$resident plain=$plain"
 		[ "$kicks" -ge 9 ]
-		[ "$resident" -le $((3 * 4 * MiB)) ]
+		[ "$resident" -le "$BUDGET_4M" ]
 		mostly_resident "$WORK/plain" $((40 * MiB))
 	done
 }
@@ -25,7 +25,7 @@ load common
 	resident=$(resident_bytes "$WORK/shim")
 	cmp "$WORK/plain" "$WORK/shim"
 	[ "$(count_lines SYNC_FILE_RANGE_WRITE "$WORK/t")" -ge 9 ]
-	[ "$resident" -le $((3 * 4 * MiB)) ]
+	[ "$resident" -le "$BUDGET_4M" ]
 	# No seek, stdio's or ours, is followed by a wait before the next write.
 	run awk '/^lseek/ { seek = 1; next } seek && /WAIT_AFTER/ { print; bad = 1 } { seek = 0 } END { exit bad }' "$WORK/t"
 	[ "$status" -eq 0 ]
