@@ -186,6 +186,7 @@ void wb_config_load(struct wb_config *cfg)
 	cfg->depth = WB_DEPTH_DEFAULT;
 	cfg->drop = true;
 	cfg->read = true;
+	cfg->pace = true;
 	cfg->disable = false;
 	/* A set-user-ID program must never be made to write to a path of the caller's choosing. */
 	cfg->log_path = secure_getenv("WBSHIM_LOG");
@@ -213,4 +214,5 @@ void wb_config_load(struct wb_config *cfg)
 	wb_load_uint("WBSHIM_DEPTH", 1, WB_DEPTH_MAX, &cfg->depth);
 	wb_load_bool("WBSHIM_DROP", &cfg->drop);
 	wb_load_bool("WBSHIM_READ", &cfg->read);
+	wb_load_bool("WBSHIM_PACE", &cfg->pace);
 }

@@ -16,6 +16,7 @@ struct wb_config {
 	unsigned int depth; /* kicked chunks allowed in flight before we wait, 1..64 */
 	bool drop;          /* POSIX_FADV_DONTNEED what we waited for */
 	bool read;          /* drop big sequential reads behind the reader */
+	bool pace;          /* pace writers by time below the budget (pace.h) */
 	bool disable;       /* pure pass-through */
 	int verbose;        /* 0 warnings only, 1 per-file summaries, 2 every action */
 	const char *log_path; /* NULL: stderr */

@@ -16,6 +16,7 @@
 #include "budget.h"
 #include "init.h"
 #include "log.h"
+#include "pace.h"
 #include "real.h"
 
 /* Our descriptors sit below this many (or RLIMIT_NOFILE, if lower): far above
@@ -38,7 +39,6 @@ static unsigned int wb_kept_count;
 static unsigned char wb_kept_lock;
 static __thread bool wb_kept_holding __attribute__((tls_model("initial-exec")));
 int wb_keep_floor = INT_MAX;
-static int wb_cachestat_works = -1; /* -1 unknown, 0 no (ENOSYS), 1 yes */
 
 static bool wb_keep_lock(void)
 {
@@ -167,20 +167,6 @@ static int wb_keep_park(int fd)
 	return -1;
 }
 
-static bool wb_cachestat_usable(int fd)
-{
-	struct wb_cachestat cs;
-	int known = __atomic_load_n(&wb_cachestat_works, __ATOMIC_RELAXED);
-
-	if (known < 0) {
-		known = wb_sys_cachestat(fd, 0, 0, &cs) == 0 || errno != ENOSYS;
-		__atomic_store_n(&wb_cachestat_works, known, __ATOMIC_RELAXED);
-		if (!known)
-			wb_log(WB_LOG_DEBUG, "no cachestat(2): closed files are waited for at close");
-	}
-	return known;
-}
-
 enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t start,
 				  uint64_t end, uint64_t bytes)
 {
@@ -194,7 +180,7 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 
 	if (fstat(fd, &st) == 0 && st.st_nlink == 0)
 		return WB_KEEP_UNLINKED;
-	if (!S_ISREG(st.st_mode) || !wb_cachestat_usable(fd))
+	if (!S_ISREG(st.st_mode) || !wb_pace_can_poll(fd))
 		return WB_KEEP_REFUSED;
 	/* A new read-only description of the same file; raw openat, so that our own
 	 * open door does not see it. */
@@ -229,24 +215,77 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 	return WB_KEEP_KEPT;
 }
 
-void wb_keep_settle(uint64_t pending)
+uint64_t wb_keep_settle(uint64_t pending)
 {
 	struct wb_kept oldest;
+	uint64_t waited = 0;
 	bool got;
 
 	do {
 		got = false;
 		if (!wb_budget_over(pending) || !__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) ||
 		    !wb_keep_lock())
-			return;
+			break;
 		if (wb_kept_count && wb_budget_over(pending)) {
 			oldest = wb_keep_remove(0);
 			got = true;
 		}
 		wb_keep_unlock();
-		if (got)
+		if (got) {
+			waited += oldest.bytes;
 			wb_kept_finish(&oldest, true);
+		}
 	} while (got);
+	return waited;
+}
+
+/* Is every page of the kept file from its drop start on on disk? One cachestat;
+ * dirty pages nobody has kicked (stdio's last buffer) are kicked. */
+static bool wb_kept_settled(const struct wb_kept *k)
+{
+	uint64_t start = wb_drop_start(k->start, 0);
+	struct wb_cachestat cs;
+
+	if (wb_sys_cachestat(k->fd, start, 0, &cs) != 0)
+		return false;
+	if (cs.dirty && cs.writeback == 0)
+		(void)wb_sys_sync_file_range(k->fd, start, 0, SYNC_FILE_RANGE_WRITE);
+	return cs.dirty == 0 && cs.writeback == 0;
+}
+
+uint64_t wb_keep_reap(void)
+{
+	struct wb_kept oldest;
+	uint64_t reaped = 0;
+	bool got;
+	int saved = errno;
+
+	do {
+		got = false;
+		if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
+			break;
+		got = wb_kept_count > 0;
+		if (got)
+			oldest = wb_kept[0];
+		wb_keep_unlock();
+		if (!got)
+			break;
+		got = false;
+		/* Looked at outside the lock; taken only if still the oldest. */
+		if (!wb_kept_settled(&oldest) || !wb_keep_lock())
+			break;
+		if (wb_kept_count && wb_kept[0].fd == oldest.fd) {
+			oldest = wb_keep_remove(0);
+			got = true;
+		}
+		wb_keep_unlock();
+		if (got) {
+			reaped += oldest.bytes;
+			wb_kept_finish(&oldest, false);
+		}
+	} while (got);
+	errno = saved;
+	return reaped;
 }
 
 /* Release, without waiting, every kept file for which match() is true. */

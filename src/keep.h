@@ -56,8 +56,13 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 				  uint64_t end, uint64_t bytes);
 
 /* Wait for and drop kept files, oldest first, while the process would be over
- * budget with `pending` more bytes (budget.h). */
-void wb_keep_settle(uint64_t pending);
+ * budget with `pending` more bytes (budget.h). Returns the bytes waited for. */
+uint64_t wb_keep_settle(uint64_t pending);
+
+/* Without waiting: drop and close the oldest kept files whose pages have all
+ * reached the disk (one cachestat each, stopping at the first that has not).
+ * Returns their bytes. */
+uint64_t wb_keep_reap(void);
 
 /* Lowest fd number we hold (INT_MAX if none): one load for the open doors. */
 extern int wb_keep_floor;

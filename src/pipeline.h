@@ -64,6 +64,9 @@ bool wb_pipe_take_oldest(struct wb_pipe *pipe, unsigned int keep, struct wb_batc
 /* Dequeue at most `max` bytes of the oldest batch: a slice of its first extent
  * when that is longer (the rest stays queued), else the whole batch. */
 bool wb_pipe_take_oldest_slice(struct wb_pipe *pipe, uint64_t max, struct wb_batch *out);
+/* Where the next take_oldest_slice(max) would come from: the span it covers.
+ * False if nothing is queued. */
+bool wb_pipe_peek_oldest_slice(const struct wb_pipe *pipe, uint64_t max, struct wb_extent *out);
 /* Dequeue every queued batch: returns their bytes and sets [*start, *end) to the
  * span they cover (UINT64_MAX and 0 if none). */
 uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end);

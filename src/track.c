@@ -12,6 +12,7 @@
 #include "init.h"
 #include "keep.h"
 #include "log.h"
+#include "pace.h"
 #include "real.h"
 
 static const struct wb_ops *const wb_ops = &wb_kernel_ops;
@@ -133,31 +134,85 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	return file;
 }
 
-/* Backpressure in small steps: while the process would be over its budget with
- * this writer's `pending` (unkicked) bytes, wait for the oldest closed files,
- * then for this file's oldest chunk a slice (a quarter chunk) at a time. Each
- * write so pays for about its own size in disk time, instead of every chunk's
- * last write paying for a whole chunk. */
+/* Backpressure is paid in slices of a quarter chunk. */
 #define WB_SLICES_PER_CHUNK 4
 
-static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pending)
+/* Has the range reached the disk (no dirty or writeback pages left)? */
+static bool wb_settled(int fd, const struct wb_extent *range)
 {
+	struct wb_cachestat cs;
+
+	return wb_sys_cachestat(fd, range->start, range->end - range->start, &cs) == 0 &&
+	       cs.dirty == 0 && cs.writeback == 0;
+}
+
+/* Without blocking: drop what of the oldest closed files and of this file's
+ * oldest chunk has already reached the disk, and return its bytes. The wait on
+ * a settled slice returns at once, and still collects its error for fsync/close. */
+static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
+{
+	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap();
+	struct wb_extent next;
 	struct wb_batch oldest;
 	bool got;
 
-	if (!wb_budget_over(pending))
+	for (;;) {
+		if (!wb_slot_lock(slot))
+			break;
+		got = wb_pipe_peek_oldest_slice(&file->pipe, slice, &next);
+		wb_slot_unlock(slot);
+		if (!got || !wb_settled(fd, &next) || !wb_slot_lock(slot))
+			break;
+		got = wb_pipe_take_oldest_slice(&file->pipe, slice, &oldest);
+		wb_slot_unlock(slot);
+		if (!got)
+			break;
+		wb_wait(fd, slot, file, &oldest);
+		reaped += oldest.bytes;
+	}
+	return reaped;
+}
+
+/* Backpressure in small steps. Past the soft line (pace.h), on a disk slow
+ * enough for it, the write of `len` bytes first drops what has completed; if the
+ * process is still past the line, it sleeps for its share of the disk's measured
+ * rate and looks again. Past
+ * the budget, with this writer's `pending` (unkicked) bytes, it waits for the
+ * oldest closed files, then for this file's oldest chunk a slice at a time,
+ * until the process fits again. What it finds or waits for measures the rate. */
+static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pending,
+		    uint64_t len)
+{
+	struct wb_batch oldest;
+	uint64_t x = __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED) + pending, done = 0;
+	bool got;
+
+	if (x <= wb_pace_soft())
 		return;
-	wb_keep_settle(pending);
+	if (!file->id.remote && wb_pace_timed(wb_cfg.chunk / WB_SLICES_PER_CHUNK) &&
+	    wb_pace_can_poll(fd)) {
+		if (wb_pace_reap_due(len)) {
+			done += wb_reap(fd, slot, file);
+			x = __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED) + pending;
+		}
+		if (wb_pace_sleep(len, x))
+			done += wb_reap(fd, slot, file);
+	}
+	if (wb_budget_over(pending))
+		done += wb_keep_settle(pending);
 	while (wb_budget_over(pending)) {
 		if (!wb_slot_lock(slot))
-			return;
+			break;
 		got = wb_pipe_take_oldest_slice(&file->pipe, wb_cfg.chunk / WB_SLICES_PER_CHUNK,
 						&oldest);
 		wb_slot_unlock(slot);
 		if (!got)
-			return; /* the rest is other open files': theirs to wait for */
+			break; /* the rest is other open files': theirs to wait for */
 		wb_wait(fd, slot, file, &oldest);
+		done += oldest.bytes;
 	}
+	if (done)
+		wb_pace_completed(done);
 }
 
 /* A chunk is complete: validate, then kick it. */
@@ -268,7 +323,7 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 		wb_step(fd, slot, file);
 		pending = 0;
 	}
-	wb_pace(fd, slot, file, pending);
+	wb_pace(fd, slot, file, pending, len);
 }
 
 void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The writeback pipeline, observed from the kernel's side (strace, fincore).
 load common
+load rigs
 
 # The program's own fd (dd writes to 1) in OUT.own; the shim's descriptors of closed
 # files (kept far above the program's numbers) in OUT.kept.
@@ -9,9 +10,12 @@ split_trace() {
 	grep -Ev '\(1, ' "$1" >"$1.kept" || true
 }
 
+# The exact traces below are the hard line's: WBSHIM_PACE=0 keeps pacing by time
+# (whose sleeps and looks depend on the disk's speed) out of them. The tests of
+# pacing by time follow them.
 @test "dd, depth 1: kick each chunk; past the budget each write waits for a slice of the oldest" {
 	require_disk_fs
-	WBSHIM_CHUNK=8M WBSHIM_DEPTH=1 trace_shim "$WORK/t" \
+	WBSHIM_PACE=0 WBSHIM_CHUNK=8M WBSHIM_DEPTH=1 trace_shim "$WORK/t" \
 		dd if=/dev/zero of="$WORK/out" bs=1M count=34 status=none
 	split_trace "$WORK/t"
 	# Budget (depth + 1) x chunk = 16 MiB: every 1 MiB write beyond it waits for the
@@ -53,7 +57,7 @@ split_trace() {
 
 @test "dd, depth 2, 4 MiB chunks: slices of a quarter chunk, close returns without waiting" {
 	require_disk_fs
-	WBSHIM_CHUNK=4M WBSHIM_DEPTH=2 trace_shim "$WORK/t" \
+	WBSHIM_PACE=0 WBSHIM_CHUNK=4M WBSHIM_DEPTH=2 trace_shim "$WORK/t" \
 		dd if=/dev/zero of="$WORK/out" bs=1M count=17 status=none
 	split_trace "$WORK/t"
 	# Drops start at a 2 MiB folio boundary, never below the first byte written.
@@ -78,6 +82,48 @@ split_trace() {
 	cat "$WORK/t.kept"
 	grep -Eq '^fadvise64\([0-9]+, 4194304, 0, POSIX_FADV_DONTNEED\) = 0$' "$WORK/t.kept"
 	[ "$(resident_bytes "$WORK/out")" -le $((3 * 4 * MiB + MiB)) ]
+}
+
+# Pacing by time on a disk that completes in bursts (the block throttle admits a
+# 100 ms slice's quota at once). The oracle is what the shim asks of the kernel:
+# its sleeps (clock_nanosleep; dd itself never sleeps) and its looks at the page
+# cache (cachestat, syscall 451, which this strace may print by number).
+paced_dd() {   # OUT TRACE [env...]: 48 MiB with dd to the slow disk, traced
+	local out=$1 trace=$2
+	shift 2
+	# Every call is traced: this strace may not know cachestat by name or number.
+	env "$@" strace -f -qq -e signal=none -o "$trace" -E LD_PRELOAD="$PRELOAD" \
+		dd if=/dev/zero of="$out" bs=1M count=48 status=none
+}
+
+@test "pacing by time: on a slow, bursty disk writes sleep in steps of at most 50 ms" {
+	require_root "a throttled loop device"
+	make_slow_loop 256M 20
+	mount_ext4 "$DEV" "$WORK/slow"
+	paced_dd "$WORK/slow/paced" "$WORK/t"
+	# The bound is the hard line's: at most the budget is left cached at exit
+	# (looked at before cmp reads the file back in).
+	[ "$(resident_bytes "$WORK/slow/paced")" -le "$BUDGET_4M" ]
+	cmp -n $((48 * MiB)) /dev/zero "$WORK/slow/paced"
+	[ "$(stat -c %s "$WORK/slow/paced")" -eq $((48 * MiB)) ]
+	grep -Eo 'nanosleep\(.*tv_nsec=[0-9]+' "$WORK/t" | grep -Eo '[0-9]+$' >"$WORK/naps"
+	# 48 MiB at 20 MB/s: the writer is paced for seconds, in many short sleeps.
+	[ "$(count_lines . "$WORK/naps")" -ge 10 ]
+	[ "$(sort -n "$WORK/naps" | tail -1)" -le 50000000 ]
+	[ "$(count_lines 'tv_sec=[1-9]' "$WORK/t")" -eq 0 ]
+	# It looked for completions (cachestat) instead of only waiting for them.
+	grep -Eq '^[0-9]+ +(cachestat|syscall_0x1c3)\(' "$WORK/t"
+}
+
+@test "pacing by time: WBSHIM_PACE=0 leaves only the hard line (no sleeps, no looks)" {
+	require_root "a throttled loop device"
+	make_slow_loop 256M 20
+	mount_ext4 "$DEV" "$WORK/slow"
+	paced_dd "$WORK/slow/hard" "$WORK/t" WBSHIM_PACE=0
+	[ "$(resident_bytes "$WORK/slow/hard")" -le "$BUDGET_4M" ]
+	cmp -n $((48 * MiB)) /dev/zero "$WORK/slow/hard"
+	[ "$(count_lines nanosleep "$WORK/t")" -eq 0 ]
+	[ "$(count_lines WAIT_AFTER "$WORK/t")" -gt 0 ]
 }
 
 @test "a process that writes less than a chunk in all is left entirely to the kernel" {
@@ -190,6 +236,12 @@ split_trace() {
 		[ "$kicks" -eq 8 ]
 		grep -Eq 'sync_file_range\([0-9]+, 7340032, 1048576, SYNC_FILE_RANGE_WRITE\)' "$WORK/t.$mode"
 	done
+}
+
+@test "unit: pacing's rate estimate and pause arithmetic with made-up times" {
+	run "$BIN/unit_pace"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
 
 @test "unit: pipeline logic with fake kernel operations" {

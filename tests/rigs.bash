@@ -5,6 +5,8 @@
 RIG_FS_MOUNTS=()      # filesystems on our loop devices: unmounted first
 RIG_LOOPS=()          # then the loop devices are detached
 RIG_BACKING_MOUNTS=() # then the tmpfs their backing files live on
+RIG_THROTTLES=()      # MAJ:MIN of devices we throttled: unthrottled last
+BLKIO_WRITE_BPS=/sys/fs/cgroup/blkio/blkio.throttle.write_bps_device
 
 # make_loop SIZE: a loop device over a sparse file in $WORK.
 make_loop() {
@@ -23,6 +25,20 @@ make_failing_loop() {
 	truncate -s 256M "$dir/backing.img"
 	DEV=$(losetup --find --show "$dir/backing.img")
 	RIG_LOOPS+=("$DEV")
+}
+
+# make_slow_loop SIZE MBPS: a loop device (direct I/O to a sparse file in $WORK)
+# whose writes the root blkio cgroup (v1) throttles to MBPS MB/s, writeback
+# included: a slow disk that completes in the throttle's bursts.
+make_slow_loop() {
+	local majmin
+	[ -w "$BLKIO_WRITE_BPS" ] || skip "needs cgroup v1 blkio throttling ($BLKIO_WRITE_BPS)"
+	truncate -s "$1" "$WORK/slow.img"
+	DEV=$(losetup --find --show --direct-io=on "$WORK/slow.img")
+	RIG_LOOPS+=("$DEV")
+	majmin=$(lsblk -dno MAJ:MIN "$DEV" | tr -d ' ')
+	echo "$majmin $(($2 << 20))" >"$BLKIO_WRITE_BPS"
+	RIG_THROTTLES+=("$majmin")
 }
 
 # mount_ext4 DEV DIR
@@ -44,9 +60,13 @@ teardown_rigs() {
 	for item in "${RIG_BACKING_MOUNTS[@]}"; do
 		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
 	done
+	for item in "${RIG_THROTTLES[@]}"; do
+		echo "$item 0" >"$BLKIO_WRITE_BPS" 2>/dev/null || true
+	done
 	RIG_FS_MOUNTS=()
 	RIG_LOOPS=()
 	RIG_BACKING_MOUNTS=()
+	RIG_THROTTLES=()
 }
 
 teardown() {

@@ -14,12 +14,13 @@ bats_require_minimum_version 1.5.0 # run -127
 
 @test "options map to WBSHIM_* and the library is prepended to LD_PRELOAD" {
 	require_plain_build "the wrapper loads the library before the sanitizer runtime"
-	run env LD_PRELOAD=/nonexistent-other.so "$ROOT/scripts/wbshim" -c 4M -d 3 -k --no-read -v --log "$WORK/l" -- env
+	run env LD_PRELOAD=/nonexistent-other.so "$ROOT/scripts/wbshim" -c 4M -d 3 -k --no-read --no-pace -v --log "$WORK/l" -- env
 	[ "$status" -eq 0 ]
 	grep -qx 'WBSHIM_CHUNK=4194304' <<<"$output"
 	grep -qx 'WBSHIM_DEPTH=3' <<<"$output"
 	grep -qx 'WBSHIM_DROP=0' <<<"$output"
 	grep -qx 'WBSHIM_READ=0' <<<"$output"
+	grep -qx 'WBSHIM_PACE=0' <<<"$output"
 	grep -qx 'WBSHIM_VERBOSE=1' <<<"$output"
 	grep -qx "WBSHIM_LOG=$WORK/l" <<<"$output"
 	grep -qx "LD_PRELOAD=$PRELOAD:/nonexistent-other.so" <<<"$output"
@@ -28,7 +29,7 @@ bats_require_minimum_version 1.5.0 # run -127
 @test "--help names every variable" {
 	run "$ROOT/scripts/wbshim" --help
 	[ "$status" -eq 0 ]
-	for name in WBSHIM_CHUNK WBSHIM_DEPTH WBSHIM_DROP WBSHIM_READ WBSHIM_DISABLE WBSHIM_VERBOSE WBSHIM_LOG WBSHIM_LIB; do
+	for name in WBSHIM_CHUNK WBSHIM_DEPTH WBSHIM_DROP WBSHIM_READ WBSHIM_PACE WBSHIM_DISABLE WBSHIM_VERBOSE WBSHIM_LOG WBSHIM_LIB; do
 		grep -q "$name" <<<"$output"
 	done
 }

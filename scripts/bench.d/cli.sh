@@ -5,7 +5,7 @@ usage() {
 	cat <<EOF
 Usage: $PROG [--quick] [--out DIR] [--scenarios S1,S2,...] [--keep-rig]
              [--tuned CHUNK:DEPTH] [--repeat N] [--sweep] [--sweep-grid CHUNKS/DEPTHS]
-             [--cgroup2 ROOT]
+             [--cgroup2 ROOT] [--variants LIST]
 
 Scenarios (S1, S3, S4, S5, S10 and S12 need root; the others run without, minus the kernel knobs):
   S1  5 GB at full speed to a 50 MB/s slow disk: peak dirty, time to durable, fsync tail
@@ -27,6 +27,7 @@ Scenarios (S1, S3, S4, S5, S10 and S12 need root; the others run without, minus 
 Each runs for: noshim, wbshim (library defaults), tuned (--tuned; not S10), and the anchors that apply:
 dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache,
 kernel-bound (S1, S3: vm.dirty_bytes = the defaults' (depth+1) x chunk, background half),
+wbshim-hard (S1, S3: WBSHIM_PACE=0, the budget's hard line without pacing by time),
 devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
 
   --quick            small sizes and fewer variants (about 5 minutes)
@@ -35,6 +36,7 @@ devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
   --keep-rig         leave the slow disk up afterwards (knobs are restored regardless)
   --tuned C:D        chunk and depth of the "tuned" variant (default $TUNED_DEFAULT)
   --repeat N         run every variant N times (interleaved); tables show median and range
+  --variants LIST    only these of each scenario's variants (and noshim), e.g. wbshim,kernel-bound
   --sweep            tuning sweep instead: S1 (1 GB), S2 (4 GB), S3 (225 MB at 15 MB/s)
                      for noshim and every chunk x depth of the grid
   --sweep-grid G     e.g. 1M,2M,4M,8M,16M/1,2,4,8 (the default)
@@ -50,17 +52,18 @@ EOF
 
 parse_args() {
 	QUICK=0 KEEP_RIG=0 SWEEP=0 REPEAT=1 OUT="" SCENARIOS=$ALL_SCENARIOS
-	TUNED=$TUNED_DEFAULT SWEEP_GRID="1M,2M,4M,8M,16M/1,2,4,8" CGROUP2=""
+	TUNED=$TUNED_DEFAULT SWEEP_GRID="1M,2M,4M,8M,16M/1,2,4,8" CGROUP2="" ONLY=""
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--quick) QUICK=1 ;;
 		--keep-rig) KEEP_RIG=1 ;;
 		--sweep) SWEEP=1 ;;
-		--out | --scenarios | --tuned | --repeat | --sweep-grid | --cgroup2)
+		--out | --scenarios | --tuned | --repeat | --sweep-grid | --cgroup2 | --variants)
 			[[ $# -ge 2 ]] || die "$1 needs a value"
 			case $1 in
 			--out) OUT=$2 ;; --scenarios) SCENARIOS=${2//,/ } ;; --tuned) TUNED=$2 ;;
 			--repeat) REPEAT=$2 ;; --sweep-grid) SWEEP_GRID=$2 ;; --cgroup2) CGROUP2=${2%/} ;;
+			--variants) ONLY=${2//,/ } ;;
 			esac
 			shift ;;
 		-h | --help) usage; exit 0 ;;

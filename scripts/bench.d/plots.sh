@@ -79,11 +79,12 @@ EOF
 }
 
 # write() pauses over time: the defaults against the kernel held to the same memory bound
-# (vm.dirty_bytes), as PNG and as text beside the dirty-memory plot.
+# (vm.dirty_bytes) and against the hard line alone (WBSHIM_PACE=0), as PNG and as text
+# beside the dirty-memory plot.
 latency_bound_label() { echo "both held to $(($(kernel_bound_bytes) / MIB)) MB"; }
 plot_latency() {   # scen
 	local scen=$1 v d lines=""
-	for v in wbshim kernel-bound; do
+	for v in wbshim kernel-bound wbshim-hard; do
 		d=$OUT/runs/$scen-$v-1
 		[[ -s $d/lat.dat ]] && lines+="'$d/lat.dat' with lines title '$v', "
 	done

@@ -1,22 +1,24 @@
 # shellcheck shell=bash
 # bench: the variants (no shim, shim settings, anchors) and the command each one runs.
 
-# noshim | wbshim | wbshim-noread | tuned | shim:CHUNK:DEPTH | dd-direct | dd-nocache | bdi | dirty-bytes |
+# noshim | wbshim | wbshim-noread | wbshim-hard | tuned | shim:CHUNK:DEPTH | dd-direct | dd-nocache | bdi | dirty-bytes |
 # kernel-bound | dontcache | devlimit. CMD (global array) is built by the functions below
 # and run by run_measured.
 variant_needs_root() { [[ $1 == bdi || $1 == dirty-bytes || $1 == kernel-bound ]]; }
 
 shim_env() {   # variant run-dir -> prefixes CMD with the preload for shim variants
-	local chunk="" depth="" read=""
+	local chunk="" depth="" read="" pace=""
 	case $1 in
 	wbshim) ;;
 	wbshim-noread) read=0 ;;
+	wbshim-hard) pace=0 ;;   # the hard line alone: no pacing by time
 	tuned) chunk=${TUNED%%:*} depth=${TUNED##*:} ;;
 	shim:*:*) chunk=${1#shim:} depth=${chunk#*:} chunk=${chunk%%:*} ;;
 	*) return 0 ;;
 	esac
 	CMD=(env LD_PRELOAD="$LIB" WBSHIM_VERBOSE=1 WBSHIM_LOG="$2/shim.log"
-		${chunk:+WBSHIM_CHUNK=$chunk} ${depth:+WBSHIM_DEPTH=$depth} ${read:+WBSHIM_READ=$read} "${CMD[@]}")
+		${chunk:+WBSHIM_CHUNK=$chunk} ${depth:+WBSHIM_DEPTH=$depth} ${read:+WBSHIM_READ=$read} \
+		${pace:+WBSHIM_PACE=$pace} "${CMD[@]}")
 }
 
 build_writer() {   # variant file bytes rate-MB/s run-dir
@@ -43,7 +45,7 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		list="noshim $SWEEP_VARIANTS"
 	elif [[ $QUICK -eq 1 ]]; then
 		case $1 in
-		S1 | S3) list="noshim wbshim tuned kernel-bound" ;;
+		S1 | S3) list="noshim wbshim wbshim-hard tuned kernel-bound" ;;
 		S2) list="noshim wbshim tuned dd-direct devlimit" ;;
 		S10) list="noshim wbshim" ;;
 		S12) list="noshim wbshim wbshim-noread nocache" ;;
@@ -51,12 +53,12 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		esac
 	else
 		case $1 in
-		S1) list="noshim wbshim tuned dd-direct dd-nocache bdi dirty-bytes kernel-bound dontcache" ;;
+		S1) list="noshim wbshim wbshim-hard tuned dd-direct dd-nocache bdi dirty-bytes kernel-bound dontcache" ;;
 		S2) list="noshim wbshim tuned dd-direct dd-nocache bdi dirty-bytes dontcache devlimit" ;;
 		# 100 s per variant at 15 MB/s: dd cannot pace, and the 30-minute budget leaves
 		# room for two anchors: the knob that bounds this device's dirty pages, and the
 		# kernel held to the shim's own bound (the yardstick for write() pauses).
-		S3) list="noshim wbshim tuned bdi kernel-bound" ;;
+		S3) list="noshim wbshim wbshim-hard tuned bdi kernel-bound" ;;
 		S10) list="noshim wbshim" ;;
 		S12) list="noshim wbshim wbshim-noread nocache" ;;
 		S4) list="noshim wbshim tuned dd-direct bdi dirty-bytes dontcache" ;;
@@ -64,6 +66,7 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		esac
 	fi
 	for v in $list; do
+		[[ -z $ONLY || $v == noshim || " $ONLY " == *" $v "* ]] || continue
 		if variant_needs_root "$v" && ! is_root; then
 			say "$1: skipping $v (needs root)"
 			continue
