@@ -13,6 +13,11 @@
 
 /* Sleeps shorter than this are owed and paid with a later write's. */
 #define WB_PACE_MIN_NS (1000000ULL)
+/* Time since the last paced write counts as paid, up to this much: a writer
+ * slower than the disk (one that computes, or is paced itself, between writes)
+ * never sleeps, as the kernel credits a task's think time (balance_dirty_pages:
+ * pause -= now - dirty_paused_when). */
+#define WB_PACE_CREDIT_NS WB_RATE_MAX_PAUSE_NS
 /* A disk that completes a slice faster than this is left to the hard line: its
  * waits are short already, and the deeper queue the hard line keeps is what a
  * fast disk needs to reach its full rate (scripts/bench, S2). */
@@ -61,23 +66,24 @@ bool wb_pace_sleep(uint64_t len, uint64_t x)
 {
 	uint64_t budget = wb_budget_bytes(), soft = wb_pace_soft();
 	uint64_t rate = __atomic_load_n(&wb_rate_now, __ATOMIC_RELAXED);
-	uint64_t now, seen, till, owed;
+	uint64_t now, credit, seen, till, owed;
 	struct timespec nap;
 	int saved;
 
 	if (x <= soft || x >= budget)
 		return false; /* free, or the hard line's turn */
 	now = wb_now_ns();
+	credit = now > WB_PACE_CREDIT_NS ? now - WB_PACE_CREDIT_NS : 0;
 	seen = __atomic_load_n(&wb_paid_till, __ATOMIC_RELAXED);
 	do {
-		till = (seen > now ? seen : now) + wb_rate_cost(len, x, soft, budget, rate);
+		till = (seen > credit ? seen : credit) + wb_rate_cost(len, x, soft, budget, rate);
 		if (till > now + 2 * WB_RATE_MAX_PAUSE_NS) /* many threads: never run away */
 			till = now + 2 * WB_RATE_MAX_PAUSE_NS;
 	} while (!__atomic_compare_exchange_n(&wb_paid_till, &seen, till, 1, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
+	if (till < now + WB_PACE_MIN_NS)
+		return false; /* paid by the time since the last write, or owed */
 	owed = till - now;
-	if (owed < WB_PACE_MIN_NS)
-		return false;
 	if (owed > WB_RATE_MAX_PAUSE_NS)
 		owed = WB_RATE_MAX_PAUSE_NS;
 	nap.tv_sec = (time_t)(owed / 1000000000ULL);
@@ -86,6 +92,15 @@ bool wb_pace_sleep(uint64_t len, uint64_t x)
 	(void)nanosleep(&nap, NULL); /* a signal cuts it short: the program's business */
 	errno = saved;
 	return true;
+}
+
+void wb_pace_waited(void)
+{
+	uint64_t now = wb_now_ns(), seen = __atomic_load_n(&wb_paid_till, __ATOMIC_RELAXED);
+
+	while (seen < now && !__atomic_compare_exchange_n(&wb_paid_till, &seen, now, 1,
+							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 bool wb_pace_reap_due(uint64_t len)

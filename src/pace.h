@@ -17,13 +17,15 @@
  *  - between the lines each write sleeps len / rate, where the rate is the
  *    measured completion rate times a factor that falls from 2 at the soft line
  *    to 0 at the budget, so the bytes in flight settle where the writers' rate
- *    equals the disk's; sleeps shorter than a millisecond are owed, not taken;
+ *    equals the disk's; sleeps shorter than a millisecond are owed, not taken,
+ *    and the time since the previous write counts as paid (up to 50 ms), so a
+ *    writer slower than the disk is not slowed further;
  *  - after a sleep it looks for completions again; the completions it finds
  *    while the disk is busy are what the rate is measured from;
  *  - past the budget it waits for completions as before, so the bound on dirty
  *    plus in-flight memory is unchanged.
  *
- * Until the rate has been measured (100 ms of a busy disk) it is taken to be
+ * Until the rate has been measured (4 MiB over 20 ms at least) it is taken to be
  * 100 MB/s, the kernel's own first guess; how it is measured is in rate.h. A
  * disk fast enough to complete a slice in under 4 ms, a network file, a kernel
  * without cachestat and WBSHIM_PACE=0 get only the hard line. All state is
@@ -51,6 +53,9 @@ bool wb_pace_sleep(uint64_t len, uint64_t x);
 /* Is the disk slow enough to pace by time: does a slice of this many bytes take
  * longer than 4 ms at its measured rate? */
 bool wb_pace_timed(uint64_t slice);
+
+/* A writer waited at the budget: that time is not credit for later writes. */
+void wb_pace_waited(void);
 
 /* A paced write of `len` bytes: time to look for completions (every 256 KiB)? */
 bool wb_pace_reap_due(uint64_t len);

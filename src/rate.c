@@ -17,7 +17,8 @@ bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t bytes, uint64_t *sam
 	} else {
 		r->bytes += bytes;
 		span = now - r->start;
-		if (r->bytes && span >= (r->measured ? WB_RATE_WINDOW_NS : WB_RATE_FIRST_NS)) {
+		if (r->measured ? span >= WB_RATE_WINDOW_NS && r->bytes
+				: span >= WB_RATE_FIRST_NS && r->bytes >= WB_RATE_FIRST_BYTES) {
 			seen = (uint64_t)((unsigned __int128)r->bytes * 1000000000ULL / span);
 			if (!r->measured)
 				r->rate = seen;

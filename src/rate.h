@@ -1,9 +1,10 @@
 /* The arithmetic of pacing by time (pace.h): plain logic, no clock, no globals,
  * so that it can be tested with made-up times.
  *
- * Rate: completions are counted in windows, the first at least 100 ms long (it
- * replaces the starting guess), later ones 400 ms, so that each spans several
- * bursts of a bursty device. A window ends where a gap of a second without a
+ * Rate: completions are counted in windows. The first replaces the starting
+ * guess as soon as it holds 4 MiB and 20 ms (a fast disk is told apart within
+ * milliseconds; a bursty one takes two bursts); later ones last 400 ms, so that
+ * each spans several bursts of a bursty device. A window ends where a gap of a second without a
  * completion begins (the disk was idle: what came before says nothing of its
  * rate). A window's rate moves the estimate up quickly (3/4 of the way) and down
  * slowly (1/4): a window can only be as fast as the writers were allowed to be,
@@ -19,7 +20,8 @@
 #include <stdint.h>
 
 #define WB_RATE_GUESS (100ULL << 20) /* mm/page-writeback.c's INIT_BW: 100 MB/s */
-#define WB_RATE_FIRST_NS (100ULL * 1000000ULL)
+#define WB_RATE_FIRST_NS (20ULL * 1000000ULL)
+#define WB_RATE_FIRST_BYTES (4ULL << 20)
 #define WB_RATE_WINDOW_NS (400ULL * 1000000ULL)
 #define WB_RATE_IDLE_NS (1000ULL * 1000000ULL)
 #define WB_RATE_MAX_PAUSE_NS (50ULL * 1000000ULL)

@@ -176,10 +176,10 @@ static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 /* Backpressure in small steps. Past the soft line (pace.h), on a disk slow
  * enough for it, the write of `len` bytes first drops what has completed; if the
  * process is still past the line, it sleeps for its share of the disk's measured
- * rate and looks again. Past
- * the budget, with this writer's `pending` (unkicked) bytes, it waits for the
- * oldest closed files, then for this file's oldest chunk a slice at a time,
- * until the process fits again. What it finds or waits for measures the rate. */
+ * rate and looks again. Past the budget, with this writer's `pending` (unkicked)
+ * bytes, it waits for the oldest closed files, then for this file's oldest chunk
+ * a slice at a time, until the process fits again. What it finds or waits for
+ * measures the rate. */
 static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pending,
 		    uint64_t len)
 {
@@ -198,18 +198,20 @@ static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t
 		if (wb_pace_sleep(len, x))
 			done += wb_reap(fd, slot, file);
 	}
-	if (wb_budget_over(pending))
+	if (wb_budget_over(pending)) {
 		done += wb_keep_settle(pending);
-	while (wb_budget_over(pending)) {
-		if (!wb_slot_lock(slot))
-			break;
-		got = wb_pipe_take_oldest_slice(&file->pipe, wb_cfg.chunk / WB_SLICES_PER_CHUNK,
-						&oldest);
-		wb_slot_unlock(slot);
-		if (!got)
-			break; /* the rest is other open files': theirs to wait for */
-		wb_wait(fd, slot, file, &oldest);
-		done += oldest.bytes;
+		while (wb_budget_over(pending)) {
+			if (!wb_slot_lock(slot))
+				break;
+			got = wb_pipe_take_oldest_slice(
+				&file->pipe, wb_cfg.chunk / WB_SLICES_PER_CHUNK, &oldest);
+			wb_slot_unlock(slot);
+			if (!got)
+				break; /* the rest is other open files': theirs to wait for */
+			wb_wait(fd, slot, file, &oldest);
+			done += oldest.bytes;
+		}
+		wb_pace_waited(); /* time spent waiting is not the writer's to spend */
 	}
 	if (done)
 		wb_pace_completed(done);

@@ -38,9 +38,22 @@ static void test_guess_then_first_window(void)
 	expect(!wb_rate_note(&r, now, 4 * MiB, &sample), "the first completion opens a window",
 	       r.bytes);
 	expect(r.bytes == 0, "bytes done before the window are not counted", r.bytes);
-	feed(&r, &now, 50, 10, 100);
-	expect(r.measured, "a 100 ms window replaces the guess", r.rate);
+	feed(&r, &now, 50, 10, 60);
+	expect(!r.measured, "3 MiB in 60 ms: not enough to replace the guess", r.bytes);
+	feed(&r, &now, 50, 10, 30);
+	expect(r.measured, "4 MiB and 20 ms replace the guess", r.rate);
 	expect(r.rate >= 49 * MiB && r.rate <= 51 * MiB, "50 MB/s measured", r.rate >> 20);
+}
+
+static void test_fast_disk_told_at_once(void)
+{
+	struct wb_rate r;
+	uint64_t now = 1000 * MS, sample;
+
+	wb_rate_init(&r);
+	(void)wb_rate_note(&r, now, 0, &sample);
+	feed(&r, &now, 1500, 1, 20);
+	expect(r.measured && r.rate > 1000 * MiB, "1.5 GB/s measured within 20 ms", r.rate >> 20);
 }
 
 static void test_bursts_average_out(void)
@@ -65,7 +78,7 @@ static void test_up_fast_down_slow(void)
 	uint64_t now = 1000 * MS;
 
 	wb_rate_init(&r);
-	feed(&r, &now, 100, 10, 110);
+	feed(&r, &now, 100, 10, 50);
 	expect(r.rate >= 95 * MiB && r.rate <= 105 * MiB, "measured 100 MB/s", r.rate >> 20);
 	feed(&r, &now, 400, 10, 400);
 	expect(r.rate >= 300 * MiB, "one fast window: 3/4 of the way up", r.rate >> 20);
@@ -82,6 +95,7 @@ static void test_idle_gap_restarts(void)
 
 	wb_rate_init(&r);
 	feed(&r, &now, 50, 10, 110);
+	expect(r.measured, "measured before the gap", r.rate);
 	uint64_t before = r.rate;
 	/* Two seconds of nothing, then a big reap of what completed meanwhile: not a
 	 * burst of 1 GB/s, a new window. */
@@ -116,6 +130,7 @@ static void test_cost(void)
 int main(void)
 {
 	test_guess_then_first_window();
+	test_fast_disk_told_at_once();
 	test_bursts_average_out();
 	test_up_fast_down_slow();
 	test_idle_gap_restarts();
