@@ -48,18 +48,19 @@ bool wb_pace_timed(uint64_t slice)
 
 void wb_pace_completed(uint64_t bytes)
 {
-	uint64_t sample;
+	uint64_t sample, rate;
 	bool moved;
 
 	if (__atomic_exchange_n(&wb_est_lock, 1, __ATOMIC_ACQUIRE))
 		return; /* another thread (or a handler inside us) is counting: no harm */
 	moved = wb_rate_note(&wb_est, wb_now_ns(), bytes, &sample);
+	rate = wb_est.rate;
 	if (moved)
-		__atomic_store_n(&wb_rate_now, wb_est.rate, __ATOMIC_RELAXED);
+		__atomic_store_n(&wb_rate_now, rate, __ATOMIC_RELAXED);
 	__atomic_store_n(&wb_est_lock, 0, __ATOMIC_RELEASE);
 	if (moved)
 		wb_log(WB_LOG_DEBUG, "pace: completed %.1f MB/s, estimate %.1f MB/s",
-		       (double)sample / 1048576.0, (double)wb_est.rate / 1048576.0);
+		       (double)sample / 1048576.0, (double)rate / 1048576.0);
 }
 
 bool wb_pace_sleep(uint64_t len, uint64_t x)
