@@ -85,23 +85,33 @@ static bool wb_kept_intact(const struct wb_kept *k, struct stat *st)
 	       st->st_dev == k->dev && st->st_ino == k->ino;
 }
 
-/* Until nothing in [start, EOF) is dirty or under writeback. Pages written after
- * our kick (stdio's last buffer, flushed by fclose after we looked) are kicked
- * here. A poll costs microseconds; the naps back off from 100 us to 1.6 ms, so
- * a fast disk is not left idle while we sleep. */
+/* One look at [start, EOF) of a kept file: 1 if nothing there is dirty or under
+ * writeback, 0 if something is, -1 if cachestat fails. Pages written after our
+ * kick (stdio's last buffer, flushed by fclose after we looked) are kicked. */
+static int wb_kept_look(const struct wb_kept *k, uint64_t start)
+{
+	struct wb_cachestat cs;
+
+	if (wb_sys_cachestat(k->fd, start, 0, &cs) != 0)
+		return -1;
+	if (cs.dirty == 0 && cs.writeback == 0)
+		return 1;
+	if (cs.dirty && cs.writeback == 0)
+		(void)wb_sys_sync_file_range(k->fd, start, 0, SYNC_FILE_RANGE_WRITE);
+	return 0;
+}
+
+/* Until nothing in [start, EOF) is dirty or under writeback. A look costs
+ * microseconds; the naps back off from 100 us to 1.6 ms, so a fast disk is not
+ * left idle while we sleep. */
 static void wb_kept_wait(const struct wb_kept *k, uint64_t start)
 {
 	uint64_t began = wb_now_ns(), took;
-	struct wb_cachestat cs;
 	unsigned int polls = 0;
 
 	for (;;) {
-		if (wb_sys_cachestat(k->fd, start, 0, &cs) != 0)
+		if (wb_kept_look(k, start) != 0)
 			break;
-		if (cs.dirty == 0 && cs.writeback == 0)
-			break;
-		if (cs.dirty && cs.writeback == 0)
-			(void)wb_sys_sync_file_range(k->fd, start, 0, SYNC_FILE_RANGE_WRITE);
 		if (wb_now_ns() - began > WB_KEEP_PATIENCE_NS)
 			break;
 		struct timespec nap = { 0, 100000L << (polls < 4 ? polls : 4) };
@@ -215,75 +225,59 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 	return WB_KEEP_KEPT;
 }
 
+/* A copy of the oldest kept file's entry, left in the FIFO. */
+static bool wb_keep_peek_oldest(struct wb_kept *out)
+{
+	bool got;
+
+	if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
+		return false;
+	got = wb_kept_count > 0;
+	if (got)
+		*out = wb_kept[0];
+	wb_keep_unlock();
+	return got;
+}
+
+/* Take the oldest kept file out of the FIFO; with fd >= 0, only if it is still
+ * the one on that descriptor (looked at outside the lock). */
+static bool wb_keep_pop_oldest(int fd, struct wb_kept *out)
+{
+	bool got;
+
+	if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
+		return false;
+	got = wb_kept_count > 0 && (fd < 0 || wb_kept[0].fd == fd);
+	if (got)
+		*out = wb_keep_remove(0);
+	wb_keep_unlock();
+	return got;
+}
+
 uint64_t wb_keep_settle(uint64_t pending)
 {
 	struct wb_kept oldest;
 	uint64_t waited = 0;
-	bool got;
 
-	do {
-		got = false;
-		if (!wb_budget_over(pending) || !__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) ||
-		    !wb_keep_lock())
-			break;
-		if (wb_kept_count && wb_budget_over(pending)) {
-			oldest = wb_keep_remove(0);
-			got = true;
-		}
-		wb_keep_unlock();
-		if (got) {
-			waited += oldest.bytes;
-			wb_kept_finish(&oldest, true);
-		}
-	} while (got);
+	while (wb_budget_over(pending) && wb_keep_pop_oldest(-1, &oldest)) {
+		waited += oldest.bytes;
+		wb_kept_finish(&oldest, true);
+	}
 	return waited;
-}
-
-/* Is every page of the kept file from its drop start on on disk? One cachestat;
- * dirty pages nobody has kicked (stdio's last buffer) are kicked. */
-static bool wb_kept_settled(const struct wb_kept *k)
-{
-	uint64_t start = wb_drop_start(k->start, 0);
-	struct wb_cachestat cs;
-
-	if (wb_sys_cachestat(k->fd, start, 0, &cs) != 0)
-		return false;
-	if (cs.dirty && cs.writeback == 0)
-		(void)wb_sys_sync_file_range(k->fd, start, 0, SYNC_FILE_RANGE_WRITE);
-	return cs.dirty == 0 && cs.writeback == 0;
 }
 
 uint64_t wb_keep_reap(void)
 {
 	struct wb_kept oldest;
 	uint64_t reaped = 0;
-	bool got;
 	int saved = errno;
 
-	do {
-		got = false;
-		if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
-			break;
-		got = wb_kept_count > 0;
-		if (got)
-			oldest = wb_kept[0];
-		wb_keep_unlock();
-		if (!got)
-			break;
-		got = false;
-		/* Looked at outside the lock; taken only if still the oldest. */
-		if (!wb_kept_settled(&oldest) || !wb_keep_lock())
-			break;
-		if (wb_kept_count && wb_kept[0].fd == oldest.fd) {
-			oldest = wb_keep_remove(0);
-			got = true;
-		}
-		wb_keep_unlock();
-		if (got) {
-			reaped += oldest.bytes;
-			wb_kept_finish(&oldest, false);
-		}
-	} while (got);
+	while (wb_keep_peek_oldest(&oldest) &&
+	       wb_kept_look(&oldest, wb_drop_start(oldest.start, 0)) == 1 &&
+	       wb_keep_pop_oldest(oldest.fd, &oldest)) {
+		reaped += oldest.bytes;
+		wb_kept_finish(&oldest, false);
+	}
 	errno = saved;
 	return reaped;
 }

@@ -4,9 +4,9 @@
  * Rate: completions are counted in windows. The first replaces the starting
  * guess as soon as it holds 4 MiB and 20 ms (a fast disk is told apart within
  * milliseconds; a bursty one takes two bursts); later ones last 400 ms, so that
- * each spans several bursts of a bursty device. A window ends where a gap of a second without a
- * completion begins (the disk was idle: what came before says nothing of its
- * rate). A window's rate moves the estimate up quickly (3/4 of the way) and down
+ * each spans several bursts of a bursty device. A window ends where a gap of a
+ * second without a completion begins (the disk was idle: what came before says
+ * nothing of its rate). A window's rate moves the estimate up quickly (3/4 of the way) and down
  * slowly (1/4): a window can only be as fast as the writers were allowed to be,
  * so a slow one may be the pacing's own doing.
  *
