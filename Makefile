@@ -28,11 +28,14 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 endif
 
 LIB      = libwbshim.so
-LIB_SRCS = $(wildcard src/*.c)
+# src/ is layered in folders (src/README.md); every folder is on the include path.
+SRC_DIRS = $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
+INCLUDES = $(patsubst %/,-I%,$(SRC_DIRS))
+LIB_SRCS = $(wildcard src/*/*.c)
 LIB_OBJS = $(LIB_SRCS:.c=.o)
-LIB_HDRS = $(wildcard src/*.h)
-LIB_CFLAGS  = -std=gnu11 -fPIC -fvisibility=hidden $(WARNINGS) $(SANFLAGS) $(CFLAGS)
-LIB_LDFLAGS = -shared -Wl,-soname,$(LIB) -Wl,--version-script=src/export.map -Wl,-z,now \
+LIB_HDRS = $(wildcard src/*/*.h)
+LIB_CFLAGS  = -std=gnu11 -fPIC -fvisibility=hidden $(INCLUDES) $(WARNINGS) $(SANFLAGS) $(CFLAGS)
+LIB_LDFLAGS = -shared -Wl,-soname,$(LIB) -Wl,--version-script=src/doors/export.map -Wl,-z,now \
 	      $(SANFLAGS) $(LDFLAGS)
 LIB_LIBS    = -ldl -pthread
 
@@ -63,22 +66,22 @@ all: $(LIB)
 src/%.o: src/%.c $(LIB_HDRS) .build-flags
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJS) src/export.map
+$(LIB): $(LIB_OBJS) src/doors/export.map
 	$(CC) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS) $(LIB_LIBS)
 
 tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS) .build-flags
 	@mkdir -p tests/bin
-	$(CC) $(HELPER_CFLAGS) -Isrc -o $@ $< -pthread
+	$(CC) $(HELPER_CFLAGS) $(INCLUDES) -o $@ $< -pthread
 
 helpers: $(HELPERS) $(TSAN_HELPERS)
 
 tests/bin/tsan-%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS)
 	@mkdir -p tests/bin
-	$(CC) -std=gnu11 -fsanitize=thread -O1 -g $(WARNINGS) -Isrc -o $@ $< $(LIB_SRCS) -ldl -pthread
+	$(CC) -std=gnu11 -fsanitize=thread -O1 -g $(WARNINGS) $(INCLUDES) -o $@ $< $(LIB_SRCS) -ldl -pthread
 
 tests/bin/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_HDRS) $(LIB_SRCS)
 	@mkdir -p tests/bin
-	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o $@ $<
+	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) -o $@ $<
 
 # Each target runs from its checked-in corpus; new inputs go to a scratch directory.
 fuzz: $(FUZZERS)
@@ -128,7 +131,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(LIB) $(DESTDIR)$(BINDIR)/wbshim $(DESTDIR)$(MANDIR)/man1/wbshim.1
 
 clean:
-	rm -f $(LIB) src/*.o .build-flags
+	rm -f $(LIB) src/*/*.o .build-flags
 	rm -rf tests/bin
 	rm -f crash-* leak-* timeout-* oom-*
 	rm -f $(BENCH_BINS)

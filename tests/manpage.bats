@@ -13,7 +13,7 @@ MAN="$ROOT/scripts/wbshim.1"
 }
 
 @test "every WBSHIM_* variable the library reads is in the man page and the wrapper's --help" {
-	grep -oh 'WBSHIM_[A-Z][A-Z_]*' "$ROOT"/src/*.c | sort -u >"$WORK/names"
+	grep -oh 'WBSHIM_[A-Z][A-Z_]*' "$ROOT"/src/*/*.c | sort -u >"$WORK/names"
 	cat "$WORK/names"
 	[ "$(grep -c . "$WORK/names")" -ge 5 ]
 	"$ROOT/scripts/wbshim" --help >"$WORK/help"

@@ -1,6 +1,6 @@
 /* libFuzzer target: the WBSHIM_* value parsers. Any input must parse or be
  * rejected without crashing, and an accepted value must respect its bounds. */
-#include "../../src/config.c"
+#include "../../src/core/config.c"
 
 #include <stdlib.h>
 

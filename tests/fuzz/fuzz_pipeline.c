@@ -2,7 +2,7 @@
  * sequences. Invariants: at most WB_EXTENTS extents per batch, every written
  * byte is inside a pending or queued extent until waited for, the queue never
  * exceeds depth + 1, and kicks and waits pair up in order. */
-#include "../../src/pipeline.c"
+#include "../../src/core/pipeline.c"
 
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /* Unit tests of the WBSHIM_* parsers. */
-#include "../../src/config.c"
+#include "../../src/core/config.c"
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 /* Unit tests of pacing's arithmetic (rate.c) with made-up times. */
-#include "../../src/rate.c"
+#include "../../src/core/rate.c"
 
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /* Unit tests of the pipeline logic, driven with fake kernel operations.
  * Includes the source to reach everything without LD_PRELOAD. */
-#include "../../src/pipeline.c"
+#include "../../src/core/pipeline.c"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * driven with simulated reads and looks. Includes the source to reach the static
  * functions without LD_PRELOAD; what it calls in the rest of the library is
  * stubbed and never reached by the step itself. */
-#include "../../src/readbehind.c"
+#include "../../src/read/readbehind.c"
 
 #include <stdio.h>
 #include <stdlib.h>
