@@ -10,6 +10,8 @@
 
 #include "log.h"
 
+struct wb_config wb_cfg;
+
 /* Suffixes are binary: K = KiB. "K", "KB", "KiB" (any case) all mean 1024. */
 static int wb_size_shift(const char *suffix)
 {

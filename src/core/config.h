@@ -39,4 +39,7 @@ enum wb_parse wb_parse_bool(const char *text, bool *out);
  * log (one line each: variable, value, what is used instead). */
 void wb_config_load(struct wb_config *cfg);
 
+/* The configuration in effect: loaded once at start-up (init.c), read-only after. */
+extern struct wb_config wb_cfg;
+
 #endif

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "real.h"
 
 uint64_t wb_pipe_size(unsigned int depth)
 {
@@ -270,8 +269,3 @@ enum wb_verdict wb_classify_error(int err, bool from_wait)
 		return WB_DATA_LOST; /* EIO, ENOSPC, EDQUOT, EROFS, EFBIG, ... */
 	}
 }
-
-const struct wb_ops wb_kernel_ops = {
-	.sync_range = wb_sys_sync_file_range,
-	.drop = wb_sys_fadvise_dontneed,
-};

@@ -1,11 +1,11 @@
 /* fd classification: what to drive, what to leave alone. */
 #define _GNU_SOURCE
 #include "classify.h"
+#include "syscall.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -108,7 +108,7 @@ bool wb_classify_fd(int fd, struct wb_identity *id)
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return wb_decided(false, wb_kind(st.st_mode));
 	/* Raw syscall: the library may interpose fcntl itself. */
-	flags = (int)syscall(SYS_fcntl, fd, F_GETFL);
+	flags = (int)wb_syscall_errno(SYS_fcntl, fd, F_GETFL);
 	if (flags < 0 || (flags & O_DIRECT)) /* O_DIRECT bypasses the page cache */
 		return wb_decided(false, "O_DIRECT");
 	if (flags & O_DSYNC) /* O_SYNC and O_DSYNC writes are already written back on return */

@@ -4,10 +4,10 @@
 #include "readowner.h"
 
 #include <errno.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "syscall.h"
 
 /* A chunk is someone else's when more than 1/this of its pages were cached before
  * we came near it. A partly cached chunk stays too, as it would without us. */
@@ -54,7 +54,7 @@ bool wb_chunk_ours(int fd, uint64_t off, uint64_t len, uint64_t size)
 		return false; /* grown since the first look: another writer's pages */
 	if (size - off < len)
 		range.len = size - off;
-	if (syscall(__NR_cachestat, fd, &range, &stat, 0) != 0) {
+	if (wb_syscall_errno(__NR_cachestat, fd, &range, &stat, 0) != 0) {
 		if (errno == ENOSYS)
 			__atomic_store_n(&wb_cachestat_missing, true, __ATOMIC_RELAXED);
 		return false; /* EPERM (a file we may not write, 6.14+), anything: keep */

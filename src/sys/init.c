@@ -12,10 +12,10 @@
 #include "fdtable.h"
 #include "keep.h"
 #include "log.h"
+#include "pace.h"
 #include "real.h"
 
 int wb_state = WB_STATE_NEW;
-struct wb_config wb_cfg;
 
 /* Set while this thread runs start-up, so that a door reached from inside it
  * (a signal handler, a dlsym that writes) passes through instead of waiting on itself. */
@@ -46,6 +46,7 @@ static void wb_after_fork(void)
 	wb_table_after_fork();
 	wb_keep_after_fork();
 	wb_budget_after_fork();
+	wb_pace_after_fork();
 }
 
 bool wb_start(void)

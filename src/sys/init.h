@@ -9,7 +9,6 @@
 enum wb_state { WB_STATE_NEW = 0, WB_STATE_STARTING, WB_STATE_ACTIVE, WB_STATE_OFF };
 
 extern int wb_state;
-extern struct wb_config wb_cfg;
 
 bool wb_start(void);
 

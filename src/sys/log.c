@@ -7,11 +7,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "real.h"
+#include "syscall.h"
 
 int wb_log_level = WB_LOG_WARN;
 static int wb_log_fd = 2;
@@ -24,7 +24,7 @@ void wb_log_setup(const char *path, int level)
 	/* O_NOFOLLOW: a symlink planted at the path must not redirect our output;
 	 * O_CLOEXEC: the program's children re-open it themselves. */
 	/* Raw syscall: our own open() door must not see (or classify) the log file. */
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+	int fd = (int)wb_syscall_errno(SYS_openat, AT_FDCWD, path,
 			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
 	if (fd >= 0)
 		wb_log_fd = fd;

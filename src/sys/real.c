@@ -2,9 +2,11 @@
 #define _GNU_SOURCE
 #include "real.h"
 
+#include "pipeline.h"
+#include "syscall.h"
+
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 struct wb_real_table wb_real;
@@ -48,14 +50,14 @@ ssize_t real_write(int fd, const void *buf, size_t len)
 {
 	if (wb_real.write)
 		return wb_real.write(fd, buf, len);
-	return syscall(SYS_write, fd, buf, len);
+	return wb_syscall_errno(SYS_write, fd, buf, len);
 }
 
 ssize_t real_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
 	if (wb_real.pwrite)
 		return wb_real.pwrite(fd, buf, len, off);
-	return syscall(SYS_pwrite64, fd, buf, len, off);
+	return wb_syscall_errno(SYS_pwrite64, fd, buf, len, off);
 }
 
 ssize_t real_pwrite64(int fd, const void *buf, size_t len, off_t off)
@@ -69,7 +71,7 @@ ssize_t real_writev(int fd, const struct iovec *iov, int cnt)
 {
 	if (wb_real.writev)
 		return wb_real.writev(fd, iov, cnt);
-	return syscall(SYS_writev, fd, iov, cnt);
+	return wb_syscall_errno(SYS_writev, fd, iov, cnt);
 }
 
 /* The kernel takes the offset as two longs (low, high); on LP64 the high word is 0. */
@@ -77,7 +79,7 @@ ssize_t real_pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
 {
 	if (wb_real.pwritev)
 		return wb_real.pwritev(fd, iov, cnt, off);
-	return syscall(SYS_pwritev, fd, iov, cnt, (long)off, 0L);
+	return wb_syscall_errno(SYS_pwritev, fd, iov, cnt, (long)off, 0L);
 }
 
 ssize_t real_pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
@@ -91,7 +93,7 @@ ssize_t real_pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int f
 {
 	if (wb_real.pwritev2)
 		return wb_real.pwritev2(fd, iov, cnt, off, flags);
-	return syscall(SYS_pwritev2, fd, iov, cnt, (long)off, 0L, flags);
+	return wb_syscall_errno(SYS_pwritev2, fd, iov, cnt, (long)off, 0L, flags);
 }
 
 ssize_t real_pwritev64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
@@ -105,7 +107,7 @@ off_t real_lseek(int fd, off_t off, int whence)
 {
 	if (wb_real.lseek)
 		return wb_real.lseek(fd, off, whence);
-	return syscall(SYS_lseek, fd, off, whence);
+	return wb_syscall_errno(SYS_lseek, fd, off, whence);
 }
 
 off_t real_lseek64(int fd, off_t off, int whence)
@@ -119,21 +121,21 @@ int real_close(int fd)
 {
 	if (wb_real.close)
 		return wb_real.close(fd);
-	return (int)syscall(SYS_close, fd);
+	return (int)wb_syscall_errno(SYS_close, fd);
 }
 
 int real_fsync(int fd)
 {
 	if (wb_real.fsync)
 		return wb_real.fsync(fd);
-	return (int)syscall(SYS_fsync, fd);
+	return (int)wb_syscall_errno(SYS_fsync, fd);
 }
 
 int real_fdatasync(int fd)
 {
 	if (wb_real.fdatasync)
 		return wb_real.fdatasync(fd);
-	return (int)syscall(SYS_fdatasync, fd);
+	return (int)wb_syscall_errno(SYS_fdatasync, fd);
 }
 
 #ifndef SYS_cachestat
@@ -146,19 +148,19 @@ int wb_sys_cachestat(int fd, uint64_t off, uint64_t len, struct wb_cachestat *ou
 		uint64_t off, len;
 	} range = { off, len };
 
-	return (int)syscall(SYS_cachestat, fd, &range, out, 0);
+	return (int)wb_syscall_errno(SYS_cachestat, fd, &range, out, 0);
 }
 
 #if defined(__x86_64__) || defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
 /* 64-bit ABIs where both calls take (fd, offset, length, flags) in plain registers. */
 int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags)
 {
-	return (int)syscall(SYS_sync_file_range, fd, (off_t)off, (off_t)len, flags);
+	return (int)wb_syscall_errno(SYS_sync_file_range, fd, (off_t)off, (off_t)len, flags);
 }
 
 int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
 {
-	return (int)syscall(SYS_fadvise64, fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+	return (int)wb_syscall_errno(SYS_fadvise64, fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
 }
 #else
 /* Other ABIs split 64-bit arguments or reorder them (sync_file_range2); libc knows
@@ -178,3 +180,22 @@ int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
 	return 0;
 }
 #endif
+
+#ifdef WB_SYSCALL_OUT_OF_LINE
+long wb_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	int saved = errno;
+	long ret = WB_NEXT(syscall)(n, a, b, c, d, e, f);
+
+	if (ret == -1)
+		ret = -errno;
+	errno = saved;
+	return ret;
+}
+#endif
+
+/* The pipeline's kernel operations (pipeline.h): plain logic there, the kernel here. */
+const struct wb_ops wb_kernel_ops = {
+	.sync_range = wb_sys_sync_file_range,
+	.drop = wb_sys_fadvise_dontneed,
+};

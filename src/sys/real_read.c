@@ -1,10 +1,10 @@
 /* Table of the real read-family functions (dlsym RTLD_NEXT), raw-syscall fallbacks. */
 #define _GNU_SOURCE
 #include "real_read.h"
+#include "syscall.h"
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct {
@@ -52,14 +52,14 @@ ssize_t real_read(int fd, void *buf, size_t len)
 {
 	ssize_t (*fn)(int, void *, size_t) = WB_REAL_READ(read);
 
-	return fn ? fn(fd, buf, len) : syscall(SYS_read, fd, buf, len);
+	return fn ? fn(fd, buf, len) : wb_syscall_errno(SYS_read, fd, buf, len);
 }
 
 ssize_t real_pread(int fd, void *buf, size_t len, off_t off)
 {
 	ssize_t (*fn)(int, void *, size_t, off_t) = WB_REAL_READ(pread);
 
-	return fn ? fn(fd, buf, len, off) : syscall(SYS_pread64, fd, buf, len, off);
+	return fn ? fn(fd, buf, len, off) : wb_syscall_errno(SYS_pread64, fd, buf, len, off);
 }
 
 ssize_t real_pread64(int fd, void *buf, size_t len, off_t off)
@@ -73,7 +73,7 @@ ssize_t real_readv(int fd, const struct iovec *iov, int cnt)
 {
 	ssize_t (*fn)(int, const struct iovec *, int) = WB_REAL_READ(readv);
 
-	return fn ? fn(fd, iov, cnt) : syscall(SYS_readv, fd, iov, cnt);
+	return fn ? fn(fd, iov, cnt) : wb_syscall_errno(SYS_readv, fd, iov, cnt);
 }
 
 /* The kernel takes the offset as two longs (low, high); on LP64 the high word is 0. */
@@ -81,7 +81,7 @@ ssize_t real_preadv(int fd, const struct iovec *iov, int cnt, off_t off)
 {
 	ssize_t (*fn)(int, const struct iovec *, int, off_t) = WB_REAL_READ(preadv);
 
-	return fn ? fn(fd, iov, cnt, off) : syscall(SYS_preadv, fd, iov, cnt, (long)off, 0L);
+	return fn ? fn(fd, iov, cnt, off) : wb_syscall_errno(SYS_preadv, fd, iov, cnt, (long)off, 0L);
 }
 
 ssize_t real_preadv64(int fd, const struct iovec *iov, int cnt, off_t off)
@@ -97,7 +97,7 @@ ssize_t real_preadv2(int fd, const struct iovec *iov, int cnt, off_t off, int fl
 
 	if (fn)
 		return fn(fd, iov, cnt, off, flags);
-	return syscall(SYS_preadv2, fd, iov, cnt, (long)off, 0L, flags);
+	return wb_syscall_errno(SYS_preadv2, fd, iov, cnt, (long)off, 0L, flags);
 }
 
 ssize_t real_preadv64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)

@@ -1,8 +1,6 @@
 /* The process-wide writeback budget (see budget.h). */
 #include "budget.h"
 
-#include "pace.h"
-
 uint64_t wb_inflight;
 uint64_t wb_written;
 bool wb_writer;
@@ -19,5 +17,4 @@ void wb_inflight_sub(uint64_t bytes)
 void wb_budget_after_fork(void)
 {
 	wb_inflight = 0;
-	wb_pace_after_fork();
 }

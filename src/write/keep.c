@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "log.h"
 #include "pace.h"
 #include "real.h"
+#include "syscall.h"
 
 /* Our descriptors sit below this many (or RLIMIT_NOFILE, if lower): far above
  * what programs use, without growing the kernel's fd table for huge limits. */
@@ -79,7 +79,7 @@ static struct wb_kept wb_keep_remove(unsigned int i)
  * not see (a raw system call) may have reused the number. */
 static bool wb_kept_intact(const struct wb_kept *k, struct stat *st)
 {
-	int flags = (int)syscall(SYS_fcntl, k->fd, F_GETFL);
+	int flags = (int)wb_syscall_errno(SYS_fcntl, k->fd, F_GETFL);
 
 	return flags >= 0 && (flags & O_ACCMODE) == O_RDONLY && fstat(k->fd, st) == 0 &&
 	       st->st_dev == k->dev && st->st_ino == k->ino;
@@ -166,7 +166,7 @@ static int wb_keep_park(int fd)
 		if (ours[i])
 			continue;
 		/* F_DUPFD returns the lowest free number >= want: `want` itself if free. */
-		int high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, want);
+		int high = (int)wb_syscall_errno(SYS_fcntl, fd, F_DUPFD_CLOEXEC, want);
 		if (high == want)
 			return high;
 		if (high >= 0)
@@ -195,7 +195,7 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 	/* A new read-only description of the same file; raw openat, so that our own
 	 * open door does not see it. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	mine = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	mine = (int)wb_syscall_errno(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (mine < 0) {
 		errno = saved;
 		return WB_KEEP_REFUSED;

@@ -6,18 +6,6 @@
 
 #include <stdlib.h>
 
-int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags)
-{
-	(void)fd, (void)off, (void)len, (void)flags;
-	return 0;
-}
-
-int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
-{
-	(void)fd, (void)off, (void)len;
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int covered(const struct wb_batch *b, uint64_t start, uint64_t end)

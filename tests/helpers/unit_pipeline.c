@@ -5,19 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The raw syscalls pipeline.c's wb_kernel_ops points at: never called here. */
-int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags)
-{
-	(void)fd, (void)off, (void)len, (void)flags;
-	abort();
-}
-
-int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
-{
-	(void)fd, (void)off, (void)len;
-	abort();
-}
-
 static char trace[8192];
 static int fail_wait_errno;
 static int failures;
