@@ -179,18 +179,24 @@ void wb_batch_span(const struct wb_batch *batch, uint64_t *start, uint64_t *end)
 	}
 }
 
-uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end)
+void wb_batch_merge(struct wb_batch *into, const struct wb_batch *from)
+{
+	for (unsigned int i = 0; i < from->count; i++)
+		wb_batch_add(into, from->extent[i].start, from->extent[i].end);
+	into->bytes += from->bytes;
+}
+
+bool wb_pipe_take_all(struct wb_pipe *pipe, struct wb_batch *out)
 {
 	struct wb_batch batch;
-	uint64_t bytes = 0;
+	bool got = false;
 
-	*start = UINT64_MAX;
-	*end = 0;
+	memset(out, 0, sizeof(*out));
 	while (wb_pipe_take_oldest(pipe, 0, &batch)) {
-		bytes += batch.bytes;
-		wb_batch_span(&batch, start, end);
+		wb_batch_merge(out, &batch);
+		got = true;
 	}
-	return bytes;
+	return got;
 }
 
 uint64_t wb_drop_start(uint64_t start, uint64_t floor)
@@ -200,6 +206,13 @@ uint64_t wb_drop_start(uint64_t start, uint64_t floor)
 	if (floor > start)
 		return start;
 	return aligned > floor ? aligned : floor;
+}
+
+uint64_t wb_drop_end(uint64_t end, uint64_t size, uint64_t page)
+{
+	if (end >= size)
+		return UINT64_MAX;
+	return end + (page - 1) < end ? UINT64_MAX : (end + page - 1) & ~(page - 1);
 }
 
 static uint64_t wb_extent_len(const struct wb_extent *e)
@@ -227,7 +240,10 @@ int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch
 
 	for (unsigned int i = 0; i < batch->count; i++) {
 		const struct wb_extent *e = &batch->extent[i];
-		if (ops->sync_range(fd, e->start, wb_extent_len(e), SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+		int ret = ops->settle ? ops->settle(fd, e->start, wb_extent_len(e))
+				      : ops->sync_range(fd, e->start, wb_extent_len(e),
+							SYNC_FILE_RANGE_WAIT_AFTER);
+		if (ret != 0) {
 			if (!first)
 				first = errno;
 			continue; /* pages that failed writeback are still dirty: nothing to drop */

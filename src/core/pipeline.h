@@ -3,9 +3,10 @@
  * Bytes the program writes are noted as extents. Once a chunk's worth of bytes has
  * been written, the pending extents become a batch that is kicked
  * (SYNC_FILE_RANGE_WRITE) and queued; when more than `depth` batches are queued,
- * the oldest is waited for (SYNC_FILE_RANGE_WAIT_AFTER) and dropped from the cache
- * (POSIX_FADV_DONTNEED). For a sequential writer at depth 1 that is: kick chunk N,
- * wait for and drop chunk N-1.
+ * the oldest is waited for and dropped from the cache (POSIX_FADV_DONTNEED). For a
+ * sequential writer at depth 1 that is: kick chunk N, wait for and drop chunk N-1.
+ * How a wait is done is the caller's choice of operations (struct wb_ops): a
+ * settle operation that watches the page cache, or SYNC_FILE_RANGE_WAIT_AFTER.
  *
  * Callers serialise access to one struct wb_pipe (fdtable.h's slot lock) and run the
  * returned batches with wb_batch_kick()/wb_batch_wait() after releasing the lock,
@@ -67,9 +68,11 @@ bool wb_pipe_take_oldest_slice(struct wb_pipe *pipe, uint64_t max, struct wb_bat
 /* Where the next take_oldest_slice(max) would come from: the span it covers.
  * False if nothing is queued. */
 bool wb_pipe_peek_oldest_slice(const struct wb_pipe *pipe, uint64_t max, struct wb_extent *out);
-/* Dequeue every queued batch: returns their bytes and sets [*start, *end) to the
- * span they cover (UINT64_MAX and 0 if none). */
-uint64_t wb_pipe_take_all(struct wb_pipe *pipe, uint64_t *start, uint64_t *end);
+/* Dequeue every queued batch into one: *out gets their bytes and their extents
+ * (merged into at most WB_EXTENTS, the nearest ones together). False if none. */
+bool wb_pipe_take_all(struct wb_pipe *pipe, struct wb_batch *out);
+/* Add `from`'s extents and bytes to `into` (the same merging as above). */
+void wb_batch_merge(struct wb_batch *into, const struct wb_batch *from);
 /* Widen [*start, *end) to cover the batch. */
 void wb_batch_span(const struct wb_batch *batch, uint64_t *start, uint64_t *end);
 
@@ -78,28 +81,40 @@ void wb_batch_span(const struct wb_batch *batch, uint64_t *start, uint64_t *end)
  * that nothing the writer never touched is dropped. */
 uint64_t wb_drop_start(uint64_t start, uint64_t floor);
 
+/* Where a drop of a range ending at `end` ends, for a file of `size` bytes: the
+ * page boundary at or above `end` (fadvise leaves a partial last page alone), so
+ * that no page after what was written is dropped; or UINT64_MAX (to end of file)
+ * when `end` reaches `size`: past it there is no data, only the rest of the last
+ * folio, which a bounded drop would leave cached. `page` is a power of two. */
+uint64_t wb_drop_end(uint64_t end, uint64_t size, uint64_t page);
+
 /* The kernel operations, replaceable by fakes in the unit tests.
- * Both return 0 or -1 with errno set. */
+ * All return 0 or -1 with errno set. `settle` (may be NULL) waits until the range
+ * has no dirty or writeback page, by looking at the page cache only: unlike
+ * SYNC_FILE_RANGE_WAIT_AFTER, used when it is NULL, it never reports, and so never
+ * consumes, the file's writeback error (mm/filemap.c, file_check_and_advance_wb_err). */
 struct wb_ops {
 	int (*sync_range)(int fd, uint64_t off, uint64_t len, unsigned int flags);
 	int (*drop)(int fd, uint64_t off, uint64_t len);
+	int (*settle)(int fd, uint64_t off, uint64_t len);
 };
 
 extern const struct wb_ops wb_kernel_ops;
 
 /* Kick writeback of every extent. Returns 0 or the first errno. */
 int wb_batch_kick(const struct wb_ops *ops, int fd, const struct wb_batch *batch);
-/* Wait for every extent's writeback, then drop it if `drop` (from
- * wb_drop_start(extent start, floor)). Returns 0 or the first errno of a wait
- * (drop failures only cost cache, they are not errors). */
+/* Wait for every extent's writeback (ops->settle, else WAIT_AFTER), then drop it
+ * if `drop` (from wb_drop_start(extent start, floor)). Returns 0 or the first errno
+ * of a wait (drop failures only cost cache, they are not errors). */
 int wb_batch_wait(const struct wb_ops *ops, int fd, const struct wb_batch *batch, bool drop,
 		  uint64_t floor);
 
-/* What an errno from sync_file_range means for the file. */
 /* Drop every extent without waiting: only pages whose writeback has already
  * finished go. Used where a wait could hang on a server. */
 void wb_batch_drop(const struct wb_ops *ops, int fd, const struct wb_batch *batch);
 
+/* What an errno from sync_file_range means for the file (where waits use
+ * SYNC_FILE_RANGE_WAIT_AFTER: with a settle operation, nothing is latched). */
 enum wb_verdict {
 	WB_TRANSIENT, /* EINTR, EAGAIN, ENOMEM from a kick: try again at the next chunk */
 	WB_REFUSED,   /* this file cannot be driven: stop, quietly */

@@ -17,14 +17,8 @@
 
 #define WB_EXPORT __attribute__((visibility("default")))
 
-/* A call that creates an fd: on EMFILE, once, after releasing what we keep. */
-#define WB_OPENED(call)                               \
-	({                                            \
-		int wb_saved_ = errno, wb_ret_ = (call); \
-		if (wb_fd_retry(wb_ret_, wb_saved_))  \
-			wb_ret_ = (call);             \
-		wb_fd_opened(wb_ret_);                \
-	})
+/* A call that creates an fd: its number starts afresh. */
+#define WB_OPENED(call) wb_fd_opened(call)
 
 /* Fortified open entry points that compiled programs call; not in the headers
  * unless fortification is on. closefrom/close_range exist since glibc 2.34. */
@@ -155,7 +149,6 @@ static int wb_fcntl(int fd, int cmd, void *arg, int (*real)(int, int, ...))
 
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		return WB_OPENED(real(fd, cmd, arg));
-	wb_fd_locking(fd, cmd, arg);
 	ret = real(fd, cmd, arg);
 	if (ret == 0 && cmd == F_SETFL)
 		wb_fd_flags_set(fd, (int)(long)arg);
@@ -196,20 +189,6 @@ WB_EXPORT void closefrom(int lowfd)
 	if (lowfd >= 0)
 		wb_fd_range_closing((unsigned int)lowfd, ~0U);
 	WB_NEXT(closefrom)(lowfd);
-}
-
-WB_EXPORT int lockf(int fd, int cmd, off_t len)
-{
-	if (cmd == F_LOCK || cmd == F_TLOCK)
-		wb_fd_locking(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK });
-	return WB_NEXT(lockf)(fd, cmd, len);
-}
-
-WB_EXPORT int lockf64(int fd, int cmd, off64_t len)
-{
-	if (cmd == F_LOCK || cmd == F_TLOCK)
-		wb_fd_locking(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK });
-	return WB_NEXT(lockf64)(fd, cmd, len);
 }
 
 /* syscall(2): libuv and others close fds with syscall(SYS_close, fd). Those two

@@ -43,6 +43,7 @@ struct wb_identity {
 	ino_t ino;
 	bool append;  /* O_APPEND: every write lands at end of file */
 	bool remote;  /* network or FUSE filesystem: kick, never wait */
+	bool blockdev; /* a block device, not a regular file */
 };
 
 struct wb_file {

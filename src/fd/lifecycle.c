@@ -6,20 +6,19 @@
 #include <fcntl.h>
 
 #include "fdtable.h"
-#include "keep.h"
+#include "init.h"
 #include "track.h"
 
 int wb_fd_opened(int fd)
 {
 	struct wb_slot *slot = wb_slot_peek(fd);
+	enum wb_class class;
 
-	/* The program's numbers reached ours: give them all back, from now on it gets
-	 * the numbers it would get without us. */
-	if (__builtin_expect(fd >= wb_keep_lowest(), 0))
-		(void)wb_keep_release_all();
-
-	if (slot && wb_slot_class(slot) != WB_UNKNOWN)
-		wb_slot_set_class(slot, WB_UNKNOWN);
+	if (!slot || (class = wb_slot_class(slot)) == WB_UNKNOWN)
+		return fd;
+	if (class == WB_TRACKED && wb_vforked())
+		return fd; /* a vfork child's dup2: the slot is the parent's */
+	wb_slot_set_class(slot, WB_UNKNOWN);
 	return fd;
 }
 
@@ -27,21 +26,20 @@ void wb_fd_closing(int fd)
 {
 	struct wb_slot *slot = wb_slot_peek(fd);
 
-	if (wb_keep_release_fd(fd))
-		return; /* ours: dup2 may take the number, the program thinks it is free */
-
 	if (!slot)
 		return;
-	if (wb_slot_class(slot) == WB_TRACKED)
+	if (wb_slot_class(slot) == WB_TRACKED) {
+		if (wb_vforked())
+			return; /* the child closes its own copy; the parent's file goes on */
 		/* An implicit close reports nothing to the program; neither do we. */
 		(void)wb_track_close(fd, slot, "implicit close");
-	else
+	} else {
 		wb_fd_opened(fd);
+	}
 }
 
 void wb_fd_range_closing(unsigned int first, unsigned int last)
 {
-	wb_keep_release_range(first, last);
 	if (last >= WB_MAX_FDS)
 		last = WB_MAX_FDS - 1;
 	for (unsigned int fd = first; fd <= last && fd >= first; fd++) {
@@ -63,32 +61,4 @@ void wb_fd_flags_set(int fd, int flags)
 		wb_slot_set_class(slot, WB_IGNORED); /* the cache is bypassed from now on */
 	else
 		__atomic_store_n(&slot->file->id.append, (flags & O_APPEND) != 0, __ATOMIC_RELAXED);
-}
-
-bool wb_fd_retry(int ret, int saved_errno)
-{
-	if (ret >= 0 || errno != EMFILE || !wb_keep_release_all())
-		return false;
-	errno = saved_errno;
-	return true;
-}
-
-void wb_fd_locking(int fd, int cmd, const void *arg)
-{
-	const struct flock *lock = arg;
-
-	switch (cmd) {
-	case F_SETLK:
-	case F_SETLKW:
-#if defined(F_SETLK64) && F_SETLK64 != F_SETLK
-	case F_SETLK64:
-	case F_SETLKW64:
-#endif
-		/* Closing our descriptor later would drop this lock. */
-		if (lock && lock->l_type != F_UNLCK)
-			wb_keep_release_inode_of(fd);
-		break;
-	default:
-		break;
-	}
 }

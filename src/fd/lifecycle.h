@@ -1,12 +1,11 @@
 /* fd lifecycle: state must never act on the wrong file. Every call that gives an
  * fd number a new file resets its classification; every call that closes fds
- * implicitly drains them first, as close() would. (Whatever slips past these,
+ * implicitly hands them over first, as close() would. (Whatever slips past these,
  * an fd closed by a call we do not see, is caught by the device+inode check
- * made before any remembered state is acted on.) All preserve errno. */
+ * made before any remembered state is acted on.) In a vfork child a tracked
+ * slot is left as it is: it is the parent's. All preserve errno. */
 #ifndef WB_LIFECYCLE_H
 #define WB_LIFECYCLE_H
-
-#include <stdbool.h>
 
 /* fd now refers to a file just opened or duplicated. Returns fd. */
 int wb_fd_opened(int fd);
@@ -16,11 +15,5 @@ void wb_fd_closing(int fd);
 void wb_fd_range_closing(unsigned int first, unsigned int last);
 /* fcntl(F_SETFL) succeeded with these flags. */
 void wb_fd_flags_set(int fd, int flags);
-/* An fd-creating call returned ret: true if it failed with EMFILE and the
- * descriptors we keep (keep.h) were released, so the call is worth one retry
- * (errno is then restored to saved_errno). */
-bool wb_fd_retry(int ret, int saved_errno);
-/* The program is about to take a POSIX record lock (fcntl cmd with arg, or lockf). */
-void wb_fd_locking(int fd, int cmd, const void *arg);
 
 #endif

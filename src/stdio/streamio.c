@@ -197,12 +197,7 @@ int wb_fclose(FILE *fp)
 
 FILE *wb_fopen(const char *path, const char *mode, wb_fopen_fn real)
 {
-	int saved = errno;
-	FILE *fp = real(path, mode);
-
-	if (!fp && wb_fd_retry(-1, saved)) /* EMFILE: nothing was created, try once more */
-		fp = real(path, mode);
-	return wb_stdio_opened(fp);
+	return wb_stdio_opened(real(path, mode));
 }
 
 FILE *wb_freopen(const char *path, const char *mode, FILE *fp, wb_freopen_fn real)

@@ -16,6 +16,7 @@
 #include "real.h"
 
 int wb_state = WB_STATE_NEW;
+int wb_pid;
 
 /* Set while this thread runs start-up, so that a door reached from inside it
  * (a signal handler, a dlsym that writes) passes through instead of waiting on itself. */
@@ -29,7 +30,7 @@ static void wb_report_open(int fd, struct wb_slot *slot)
 }
 
 /* Files still open at exit never reach close(): summarise them here. Closed files
- * still kept are dropped as far as they are clean, without waiting: exit is not
+ * still noted are dropped as far as they are clean, without waiting: exit is not
  * delayed by us. */
 __attribute__((destructor)) static void wb_finish(void)
 {
@@ -43,6 +44,7 @@ __attribute__((destructor)) static void wb_finish(void)
 /* atfork child: locks, cached offsets, and what belongs to the parent. */
 static void wb_after_fork(void)
 {
+	__atomic_store_n(&wb_pid, (int)wb_syscall(SYS_getpid, 0), __ATOMIC_RELAXED);
 	wb_table_after_fork();
 	wb_keep_after_fork();
 	wb_budget_after_fork();
@@ -65,6 +67,7 @@ bool wb_start(void)
 		return expected == WB_STATE_ACTIVE;
 	}
 	wb_starting_here = true;
+	__atomic_store_n(&wb_pid, (int)wb_syscall(SYS_getpid, 0), __ATOMIC_RELAXED);
 	missing = wb_real_resolve();
 	wb_config_load(&wb_cfg);
 	next = WB_STATE_ACTIVE;

@@ -5,12 +5,24 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "syscall.h"
 
 enum wb_state { WB_STATE_NEW = 0, WB_STATE_STARTING, WB_STATE_ACTIVE, WB_STATE_OFF };
 
 extern int wb_state;
 
 bool wb_start(void);
+
+/* The process id, taken at start-up and in the atfork child. */
+extern int wb_pid;
+
+/* Is this door running in a vfork child (our memory, another pid: Python's
+ * subprocess, posix_spawn's fallbacks)? Such a child must change none of the
+ * parent's state. One system call: asked only where state is about to change. */
+static inline bool wb_vforked(void)
+{
+	return wb_syscall(SYS_getpid, 0) != __atomic_load_n(&wb_pid, __ATOMIC_RELAXED);
+}
 
 /* True when the shim should act; false means pure pass-through (disabled, a
  * required symbol missing, or called re-entrantly during our own start-up). */

@@ -8,7 +8,6 @@
 
 #include "fdtable.h"
 #include "init.h"
-#include "keep.h"
 #include "real.h"
 #include "track.h"
 
@@ -122,15 +121,12 @@ int wb_close(int fd)
 	int latched = 0;
 	int ret;
 
-	if (__builtin_expect(fd >= wb_keep_lowest(), 0) && wb_keep_release_fd(fd)) {
-		/* One of our own descriptors: to the program that number is free. */
-		errno = EBADF;
-		return -1;
-	}
 	if (!slot)
 		return real_close(fd);
 	switch (wb_slot_class(slot)) {
 	case WB_TRACKED:
+		if (wb_vforked())
+			return real_close(fd); /* the slot is the parent's: leave it as it is */
 		latched = wb_track_close(fd, slot, "close");
 		break;
 	case WB_IGNORED:

@@ -7,380 +7,340 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/resource.h>
+#include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
 #include "init.h"
 #include "log.h"
-#include "pace.h"
 #include "real.h"
+#include "settle.h"
 #include "syscall.h"
 
-/* Our descriptors sit below this many (or RLIMIT_NOFILE, if lower): far above
- * what programs use, without growing the kernel's fd table for huge limits. */
-#define WB_KEEP_TOP 4096
-/* A kept file whose pages have not reached the disk after this long is given up
- * on (dropped as far as it is clean): a wait must not hang a program forever. */
-#define WB_KEEP_PATIENCE_NS (120ULL * 1000000000ULL)
-
-struct wb_kept {
-	int fd;
+struct wb_closed {
+	uint64_t serial;         /* tells a copy's entry from a later one in its place */
 	dev_t dev;
 	ino_t ino;
-	uint64_t start, end; /* span written; dropped from its folio boundary to EOF */
-	uint64_t bytes;      /* its weight in the budget */
+	uint64_t low;            /* lowest byte the writer wrote: drops never go below */
+	struct wb_batch written; /* what was kicked and not yet dropped; bytes: its weight */
+	char name[PATH_MAX];
 };
 
-static struct wb_kept wb_kept[WB_KEEP_MAX]; /* oldest first */
-static unsigned int wb_kept_count;
-static unsigned char wb_kept_lock;
-static __thread bool wb_kept_holding __attribute__((tls_model("initial-exec")));
-int wb_keep_floor = INT_MAX;
+static struct wb_closed wb_ring[WB_KEEP_MAX]; /* oldest at wb_head */
+static unsigned int wb_head, wb_count;        /* wb_count: also read without the lock */
+static uint64_t wb_serial;
+static uint64_t wb_next_look;                 /* ns: no look at the oldest before this */
+static unsigned char wb_ring_lock;
+static __thread bool wb_ring_holding __attribute__((tls_model("initial-exec")));
 
 static bool wb_keep_lock(void)
 {
-	if (wb_kept_holding)
+	if (wb_ring_holding)
 		return false; /* a handler interrupted our own holder: do without */
-	wb_kept_holding = true;
+	wb_ring_holding = true;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	while (__atomic_exchange_n(&wb_kept_lock, 1, __ATOMIC_ACQUIRE))
+	while (__atomic_exchange_n(&wb_ring_lock, 1, __ATOMIC_ACQUIRE))
 		sched_yield();
 	return true;
 }
 
 static void wb_keep_unlock(void)
 {
-	__atomic_store_n(&wb_kept_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&wb_ring_lock, 0, __ATOMIC_RELEASE);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	wb_kept_holding = false;
+	wb_ring_holding = false;
 }
 
-/* Under the lock: remove entry i, keeping the order, and recompute the floor. */
-static struct wb_kept wb_keep_remove(unsigned int i)
+/* Under the lock: a copy of entry e (its name up to its end only). */
+static void wb_closed_copy(struct wb_closed *out, const struct wb_closed *e)
 {
-	struct wb_kept gone = wb_kept[i];
-	int floor = INT_MAX;
-
-	for (; i + 1 < wb_kept_count; i++)
-		wb_kept[i] = wb_kept[i + 1];
-	/* Stored atomically: wb_keep_settle() looks at it without the lock. */
-	__atomic_store_n(&wb_kept_count, wb_kept_count - 1, __ATOMIC_RELAXED);
-	for (i = 0; i < wb_kept_count; i++)
-		if (wb_kept[i].fd < floor)
-			floor = wb_kept[i].fd;
-	__atomic_store_n(&wb_keep_floor, floor, __ATOMIC_RELAXED);
-	return gone;
+	memcpy(out, e, offsetof(struct wb_closed, name));
+	memcpy(out->name, e->name, strlen(e->name) + 1);
 }
 
-/* Still the descriptor we opened? A program that closed it through a path we do
- * not see (a raw system call) may have reused the number. */
-static bool wb_kept_intact(const struct wb_kept *k, struct stat *st)
+/* A copy of the oldest entry; taken out of the ring if `take` (and, with
+ * serial != 0, only if it is still that entry). */
+static bool wb_keep_oldest(struct wb_closed *out, bool take, uint64_t serial)
 {
-	int flags = (int)wb_syscall_errno(SYS_fcntl, k->fd, F_GETFL);
+	bool got;
 
-	return flags >= 0 && (flags & O_ACCMODE) == O_RDONLY && fstat(k->fd, st) == 0 &&
-	       st->st_dev == k->dev && st->st_ino == k->ino;
-}
-
-/* One look at [start, EOF) of a kept file: 1 if nothing there is dirty or under
- * writeback, 0 if something is, -1 if cachestat fails. Pages written after our
- * kick (stdio's last buffer, flushed by fclose after we looked) are kicked. */
-static int wb_kept_look(const struct wb_kept *k, uint64_t start)
-{
-	struct wb_cachestat cs;
-
-	if (wb_sys_cachestat(k->fd, start, 0, &cs) != 0)
-		return -1;
-	if (cs.dirty == 0 && cs.writeback == 0)
-		return 1;
-	if (cs.dirty && cs.writeback == 0)
-		(void)wb_sys_sync_file_range(k->fd, start, 0, SYNC_FILE_RANGE_WRITE);
-	return 0;
-}
-
-/* Until nothing in [start, EOF) is dirty or under writeback. A look costs
- * microseconds; the naps back off from 100 us to 1.6 ms, so a fast disk is not
- * left idle while we sleep. */
-static void wb_kept_wait(const struct wb_kept *k, uint64_t start)
-{
-	uint64_t began = wb_now_ns(), took;
-	unsigned int polls = 0;
-
-	for (;;) {
-		if (wb_kept_look(k, start) != 0)
-			break;
-		if (wb_now_ns() - began > WB_KEEP_PATIENCE_NS)
-			break;
-		struct timespec nap = { 0, 100000L << (polls < 4 ? polls : 4) };
-		nanosleep(&nap, NULL);
-		polls++;
+	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !wb_keep_lock())
+		return false;
+	got = wb_count > 0 && (!serial || wb_ring[wb_head].serial == serial);
+	if (got) {
+		if (out)
+			wb_closed_copy(out, &wb_ring[wb_head]);
+		if (take) {
+			wb_head = (wb_head + 1) % WB_KEEP_MAX;
+			__atomic_store_n(&wb_count, wb_count - 1, __ATOMIC_RELAXED);
+		}
 	}
-	took = wb_now_ns() - began;
-	wb_log(WB_LOG_DEBUG, "closed file (fd %d): waited %.1f ms for %llu bytes, %u polls; %s %llu",
-	       k->fd, (double)took / 1e6, (unsigned long long)k->bytes, polls,
-	       wb_cfg.drop ? "dropped from" : "kept cached from", (unsigned long long)start);
+	wb_keep_unlock();
+	return got;
 }
 
-/* Out of the FIFO: wait (if asked), drop, close. */
-static void wb_kept_finish(struct wb_kept *k, bool wait)
+/* A descriptor of the noted file for one operation: a raw openat, so that our own
+ * open door never sees it; O_NONBLOCK so that a FIFO put in its place cannot hang
+ * us; O_NOATIME where we may (the file owner or CAP_FOWNER). */
+static int wb_transient_open(const char *name)
 {
-	int saved = errno;
+	int flags = O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC | O_NOCTTY;
+	long fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags, 0);
+
+	if (fd == -EPERM)
+		fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags & ~O_NOATIME, 0);
+	return fd < 0 ? -1 : (int)fd;
+}
+
+/* Close our transient descriptor, if the number still holds it: another thread
+ * may have dup2()ed onto it meanwhile (the kernel then closed ours for us), and
+ * that number is not ours to close. `st` is what fstat said right after our open. */
+static void wb_transient_close(int fd, const struct stat *st)
+{
+	long flags = wb_syscall(SYS_fcntl, fd, F_GETFL, 0);
+	struct stat now;
+
+	if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY || !(flags & O_NONBLOCK))
+		return;
+	if (fstat(fd, &now) != 0 || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino)
+		return;
+	(void)wb_syscall(SYS_close, fd);
+}
+
+/* Is what we opened the file that was noted, still linked? */
+static bool wb_same_file(const struct stat *st, const struct wb_closed *c)
+{
+	return S_ISREG(st->st_mode) && st->st_dev == c->dev && st->st_ino == c->ino &&
+	       st->st_nlink > 0;
+}
+
+/* Drop what was written: each extent from its folio boundary (never below what the
+ * writer wrote) to the page above its end, or to end of file if it reached it. */
+static void wb_closed_drop(int fd, const struct wb_closed *c, const struct stat *st)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	for (unsigned int i = 0; i < c->written.count; i++) {
+		const struct wb_extent *e = &c->written.extent[i];
+		uint64_t from = wb_drop_start(e->start, c->low);
+		uint64_t to = wb_drop_end(e->end, (uint64_t)st->st_size, page);
+		(void)wb_sys_fadvise_dontneed(fd, from, to == UINT64_MAX ? 0 : to - from);
+	}
+}
+
+/* Open the noted file again, settle it (if `wait`), drop, close; it leaves the
+ * budget whatever happens: a file we cannot reach any more is not ours to wait for. */
+static void wb_closed_finish(const struct wb_closed *c, bool wait)
+{
+	int saved = errno, fd = wb_transient_open(c->name);
+	uint64_t began = wb_now_ns();
+	const char *what = "forgotten (gone or replaced)";
 	struct stat st;
 
-	if (wb_kept_intact(k, &st)) {
-		uint64_t start = wb_drop_start(k->start, 0);
-		if (wait && st.st_nlink > 0) /* unlinked since: its pages die with it */
-			wb_kept_wait(k, start);
-		if (wb_cfg.drop)
-			(void)wb_sys_fadvise_dontneed(k->fd, start, 0);
-		(void)real_close(k->fd);
+	if (fd >= 0) {
+		if (fstat(fd, &st) != 0) {
+			fd = -1; /* not ours any more: someone's dup2 took the number */
+		} else if (wb_same_file(&st, c)) {
+			for (unsigned int i = 0; wait && i < c->written.count; i++) {
+				const struct wb_extent *e = &c->written.extent[i];
+				(void)wb_settle(fd, e->start, e->end - e->start);
+			}
+			if (wb_cfg.drop)
+				wb_closed_drop(fd, c, &st);
+			what = wait ? "settled" : "dropped what was clean";
+		}
+		if (fd >= 0)
+			wb_transient_close(fd, &st);
 	}
-	wb_inflight_sub(k->bytes);
+	wb_inflight_sub(c->written.bytes);
+	wb_log(WB_LOG_DEBUG, "closed file %s: %s, %llu bytes, %.1f ms", c->name, what,
+	       (unsigned long long)c->written.bytes, (double)(wb_now_ns() - began) / 1e6);
 	errno = saved;
 }
 
-/* Where our descriptor goes: the highest number below the top that neither we
- * nor the program hold. */
-static int wb_keep_park(int fd)
+/* The name of the program's fd: absolute, and still linked. 1 with a name, 0 if
+ * it was unlinked, -1 if there is no usable name (no /proc, a long path). */
+static int wb_name_of(int fd, char *name, size_t size)
 {
-	bool ours[WB_KEEP_MAX] = { false };
-	struct rlimit rl;
-	rlim_t top;
+	char link[40];
+	static const char gone[] = " (deleted)";
+	size_t tail = sizeof(gone) - 1;
+	struct stat st;
+	long len;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = wb_syscall(SYS_readlinkat, AT_FDCWD, link, name, size - 1);
+	if (len <= 0 || (size_t)len >= size - 1)
+		return -1; /* an error, or perhaps cut short */
+	name[len] = '\0';
+	if (name[0] != '/')
 		return -1;
-	top = rl.rlim_cur < WB_KEEP_TOP ? rl.rlim_cur : WB_KEEP_TOP;
-	if (top < 4 * WB_KEEP_MAX)
-		return -1; /* a small limit leaves no room far from the program */
-	if (!wb_keep_lock())
-		return -1;
-	for (unsigned int i = 0; i < wb_kept_count; i++)
-		if ((rlim_t)wb_kept[i].fd < top && (rlim_t)wb_kept[i].fd >= top - WB_KEEP_MAX)
-			ours[top - 1 - (rlim_t)wb_kept[i].fd] = true;
-	wb_keep_unlock();
-	for (unsigned int i = 0; i < WB_KEEP_MAX; i++) {
-		int want = (int)(top - 1 - i);
-		if (ours[i])
-			continue;
-		/* F_DUPFD returns the lowest free number >= want: `want` itself if free. */
-		int high = (int)wb_syscall_errno(SYS_fcntl, fd, F_DUPFD_CLOEXEC, want);
-		if (high == want)
-			return high;
-		if (high >= 0)
-			(void)real_close(high);
-		else if (errno != EMFILE)
-			return -1;
-	}
-	return -1;
+	/* The kernel marks an unlinked file's name so; a file may also be called that. */
+	if ((size_t)len > tail && !strcmp(name + len - tail, gone) &&
+	    (fstat(fd, &st) != 0 || st.st_nlink == 0))
+		return 0;
+	return 1;
 }
 
-enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t start,
-				  uint64_t end, uint64_t bytes)
+/* Under the lock: the entry of this file, if it is noted already. */
+static struct wb_closed *wb_keep_find(dev_t dev, ino_t ino)
 {
-	struct wb_kept k = { .dev = id->dev, .ino = id->ino, .start = start, .end = end,
-			     .bytes = bytes };
-	struct wb_kept oldest;
-	bool evict = false;
-	char path[40];
-	struct stat st;
-	int saved = errno, mine;
+	for (unsigned int i = 0; i < wb_count; i++) {
+		struct wb_closed *e = &wb_ring[(wb_head + i) % WB_KEEP_MAX];
+		if (e->dev == dev && e->ino == ino)
+			return e;
+	}
+	return NULL;
+}
 
-	if (fstat(fd, &st) == 0 && st.st_nlink == 0)
-		return WB_KEEP_UNLINKED;
-	if (!S_ISREG(st.st_mode) || !wb_pace_can_poll(fd))
+/* Under the lock: fold what was written into the entry of the same file. */
+static bool wb_keep_merge(const struct wb_identity *id, const struct wb_batch *written,
+			  uint64_t low)
+{
+	struct wb_closed *e = wb_keep_find(id->dev, id->ino);
+
+	if (!e)
+		return false;
+	wb_batch_merge(&e->written, written);
+	if (low < e->low)
+		e->low = low;
+	return true;
+}
+
+enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
+				  const struct wb_batch *written, uint64_t low)
+{
+	struct wb_closed c = { .dev = id->dev, .ino = id->ino, .low = low, .written = *written };
+	struct wb_closed *slot;
+	bool merged;
+	int saved = errno, named;
+
+	/* The same file closed again (a shell restoring a saved fd): one entry. */
+	if (!wb_keep_lock())
 		return WB_KEEP_REFUSED;
-	/* A new read-only description of the same file; raw openat, so that our own
-	 * open door does not see it. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	mine = (int)wb_syscall_errno(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (mine < 0) {
-		errno = saved;
-		return WB_KEEP_REFUSED;
-	}
-	k.fd = wb_keep_park(mine);
-	(void)real_close(mine);
-	if (k.fd < 0 || !wb_kept_intact(&k, &st) || !wb_keep_lock()) {
-		if (k.fd >= 0)
-			(void)real_close(k.fd);
-		errno = saved;
-		return WB_KEEP_REFUSED;
-	}
-	if (wb_kept_count == WB_KEEP_MAX) {
-		oldest = wb_keep_remove(0);
-		evict = true;
-	}
-	wb_kept[wb_kept_count] = k;
-	__atomic_store_n(&wb_kept_count, wb_kept_count + 1, __ATOMIC_RELAXED);
-	if (k.fd < wb_keep_lowest())
-		__atomic_store_n(&wb_keep_floor, k.fd, __ATOMIC_RELAXED);
+	merged = wb_keep_merge(id, written, low);
 	wb_keep_unlock();
-	wb_log(WB_LOG_DEBUG, "fd %d: closed with %llu bytes in flight; kept as fd %d", fd,
-	       (unsigned long long)bytes, k.fd);
-	if (evict)
-		wb_kept_finish(&oldest, true);
+	if (merged)
+		return WB_KEEP_KEPT;
+	named = wb_name_of(fd, c.name, sizeof(c.name));
+	errno = saved;
+	if (named <= 0)
+		return named == 0 ? WB_KEEP_UNLINKED : WB_KEEP_REFUSED;
+	for (;;) {
+		struct wb_closed oldest;
+		if (!wb_keep_lock())
+			return WB_KEEP_REFUSED;
+		if (wb_keep_merge(id, written, low)) { /* another thread noted it meanwhile */
+			wb_keep_unlock();
+			return WB_KEEP_KEPT;
+		}
+		if (wb_count < WB_KEEP_MAX)
+			break;
+		wb_keep_unlock();
+		/* Full: the oldest is settled to make room (a program closing many files
+		 * faster than the disk takes them waits here, as it would at the budget). */
+		if (wb_keep_oldest(&oldest, true, 0))
+			wb_closed_finish(&oldest, true);
+	}
+	slot = &wb_ring[(wb_head + wb_count) % WB_KEEP_MAX];
+	c.serial = ++wb_serial;
+	wb_closed_copy(slot, &c);
+	__atomic_store_n(&wb_count, wb_count + 1, __ATOMIC_RELAXED);
+	wb_keep_unlock();
+	wb_log(WB_LOG_DEBUG, "fd %d: closed with %llu bytes in flight; noted as %s", fd,
+	       (unsigned long long)written->bytes, c.name);
 	errno = saved;
 	return WB_KEEP_KEPT;
 }
 
-/* A copy of the oldest kept file's entry, left in the FIFO. */
-static bool wb_keep_peek_oldest(struct wb_kept *out)
-{
-	bool got;
-
-	if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
-		return false;
-	got = wb_kept_count > 0;
-	if (got)
-		*out = wb_kept[0];
-	wb_keep_unlock();
-	return got;
-}
-
-/* Take the oldest kept file out of the FIFO; with fd >= 0, only if it is still
- * the one on that descriptor (looked at outside the lock). */
-static bool wb_keep_pop_oldest(int fd, struct wb_kept *out)
-{
-	bool got;
-
-	if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
-		return false;
-	got = wb_kept_count > 0 && (fd < 0 || wb_kept[0].fd == fd);
-	if (got)
-		*out = wb_keep_remove(0);
-	wb_keep_unlock();
-	return got;
-}
-
 uint64_t wb_keep_settle(uint64_t pending)
 {
-	struct wb_kept oldest;
+	struct wb_closed oldest;
 	uint64_t waited = 0;
 
-	while (wb_budget_over(pending) && wb_keep_pop_oldest(-1, &oldest)) {
-		waited += oldest.bytes;
-		wb_kept_finish(&oldest, true);
+	while (wb_budget_over(pending) && wb_keep_oldest(&oldest, true, 0)) {
+		waited += oldest.written.bytes;
+		wb_closed_finish(&oldest, true);
 	}
 	return waited;
 }
 
+/* One look at the oldest noted file, without waiting: 1 it was dropped (or
+ * forgotten; *bytes: its weight), 0 it is still being written back, -1 nothing
+ * to look at. */
+static int wb_keep_look_oldest(uint64_t now, uint64_t *bytes)
+{
+	struct wb_closed c;
+	uint64_t left = 0, all = 0;
+	struct stat st;
+	int fd, settled = 1;
+
+	if (!wb_keep_oldest(&c, false, 0))
+		return -1;
+	fd = wb_transient_open(c.name);
+	if (fd >= 0 && fstat(fd, &st) != 0)
+		fd = -1; /* not ours any more: someone's dup2 took the number */
+	if (fd < 0 || !wb_same_file(&st, &c)) {
+		if (fd >= 0)
+			wb_transient_close(fd, &st);
+		*bytes = 0;
+		if (wb_keep_oldest(NULL, true, c.serial)) {
+			wb_inflight_sub(c.written.bytes); /* gone or replaced: forgotten */
+			*bytes = c.written.bytes;
+		}
+		return 1;
+	}
+	for (unsigned int i = 0; i < c.written.count; i++) {
+		const struct wb_extent *e = &c.written.extent[i];
+		int got = wb_settle_look(fd, e->start, e->end - e->start, &left);
+		all += left;
+		if (got != 1)
+			settled = 0;
+	}
+	if (settled && wb_keep_oldest(NULL, true, c.serial)) {
+		if (wb_cfg.drop)
+			wb_closed_drop(fd, &c, &st);
+		wb_inflight_sub(c.written.bytes);
+		*bytes = c.written.bytes;
+	} else {
+		settled = 0;
+		__atomic_store_n(&wb_next_look, now + wb_settle_nap_ns(all), __ATOMIC_RELAXED);
+	}
+	wb_transient_close(fd, &st);
+	return settled;
+}
+
 uint64_t wb_keep_reap(void)
 {
-	struct wb_kept oldest;
-	uint64_t reaped = 0;
+	uint64_t reaped = 0, now, bytes;
 	int saved = errno;
 
-	while (wb_keep_peek_oldest(&oldest) &&
-	       wb_kept_look(&oldest, wb_drop_start(oldest.start, 0)) == 1 &&
-	       wb_keep_pop_oldest(oldest.fd, &oldest)) {
-		reaped += oldest.bytes;
-		wb_kept_finish(&oldest, false);
-	}
+	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED))
+		return 0;
+	now = wb_now_ns();
+	if (now < __atomic_load_n(&wb_next_look, __ATOMIC_RELAXED))
+		return 0; /* looked a moment ago: its bytes need longer than that */
+	while (wb_keep_look_oldest(now, &bytes) == 1)
+		reaped += bytes;
 	errno = saved;
 	return reaped;
 }
 
-/* Release, without waiting, every kept file for which match() is true. */
-static unsigned int wb_keep_release_if(bool (*match)(const struct wb_kept *, const void *),
-				       const void *arg)
-{
-	struct wb_kept gone;
-	unsigned int released = 0;
-	bool got;
-
-	if (wb_keep_lowest() == INT_MAX)
-		return 0;
-	do {
-		got = false;
-		if (!wb_keep_lock())
-			return released;
-		for (unsigned int i = 0; i < wb_kept_count; i++) {
-			if (match(&wb_kept[i], arg)) {
-				gone = wb_keep_remove(i);
-				got = true;
-				break;
-			}
-		}
-		wb_keep_unlock();
-		if (got) {
-			wb_kept_finish(&gone, false);
-			released++;
-		}
-	} while (got);
-	return released;
-}
-
-static bool wb_match_inode(const struct wb_kept *k, const void *arg)
-{
-	const struct stat *st = arg;
-	return k->dev == st->st_dev && k->ino == st->st_ino;
-}
-
-void wb_keep_release_inode_of(int fd)
-{
-	struct stat st;
-	int saved = errno;
-
-	if (wb_keep_lowest() != INT_MAX && fstat(fd, &st) == 0)
-		(void)wb_keep_release_if(wb_match_inode, &st);
-	errno = saved;
-}
-
-struct wb_fd_range {
-	unsigned int first, last;
-};
-
-static bool wb_match_range(const struct wb_kept *k, const void *arg)
-{
-	const struct wb_fd_range *r = arg;
-	return (unsigned int)k->fd >= r->first && (unsigned int)k->fd <= r->last;
-}
-
-bool wb_keep_release_fd(int fd)
-{
-	struct wb_fd_range r = { (unsigned int)fd, (unsigned int)fd };
-
-	if (fd < 0 || fd < wb_keep_lowest())
-		return false;
-	return wb_keep_release_if(wb_match_range, &r) != 0;
-}
-
-void wb_keep_release_range(unsigned int first, unsigned int last)
-{
-	struct wb_fd_range r = { first, last };
-
-	(void)wb_keep_release_if(wb_match_range, &r);
-}
-
-static bool wb_match_all(const struct wb_kept *k, const void *arg)
-{
-	(void)k;
-	(void)arg;
-	return true;
-}
-
-unsigned int wb_keep_release_all(void)
-{
-	int saved = errno;
-	unsigned int released = wb_keep_release_if(wb_match_all, NULL);
-
-	errno = saved;
-	return released;
-}
-
 void wb_keep_exit(void)
 {
-	(void)wb_keep_release_all();
+	struct wb_closed oldest;
+
+	while (wb_keep_oldest(&oldest, true, 0))
+		wb_closed_finish(&oldest, false);
 }
 
 void wb_keep_after_fork(void)
 {
-	wb_kept_lock = 0;
-	wb_kept_holding = false;
-	for (unsigned int i = 0; i < wb_kept_count; i++)
-		(void)real_close(wb_kept[i].fd);
-	wb_kept_count = 0;
-	wb_keep_floor = INT_MAX;
+	wb_ring_lock = 0;
+	wb_ring_holding = false;
+	wb_head = 0;
+	wb_count = 0;
+	wb_next_look = 0;
 }

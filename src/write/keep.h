@@ -3,35 +3,33 @@
  * When the program closes a tracked file, the chunks it kicked are still on their
  * way to the disk. Waiting for them in close() would make every file of a tree
  * copy wait for itself; forgetting them would leave them in the page cache. So
- * close() hands them here: the shim opens its own read-only description of the
- * file (through /proc/self/fd, before the program's close), moves it far above
- * the program's fd numbers, and keeps it in a small FIFO. When the process budget
- * (budget.h) needs room, the oldest kept file is waited for and dropped, and its
- * descriptor closed.
+ * close() notes the file here: its identity (device, inode), its name (read from
+ * /proc/self/fd while the program's fd is still open), and what was written. The
+ * shim holds nothing of the file: no descriptor, no lock, no lease. When the
+ * process budget (budget.h) needs room, or when completions are looked for, the
+ * oldest noted file is opened again by name, for that one operation only:
+ * checked to be the same file, settled (settle.h: watched, never waited for with
+ * SYNC_FILE_RANGE_WAIT_*, so its writeback error stays for whoever would find it
+ * without the shim), dropped over what was written, and closed.
  *
- * The wait never consumes the file's writeback error: it polls cachestat(2) for
- * dirty and writeback pages instead of calling SYNC_FILE_RANGE_WAIT_AFTER, which
- * would advance the error cursor (mm/filemap.c, file_check_and_advance_wb_err).
- * An error found after the program's close therefore stays where the kernel puts
- * it without the shim: for the next opener's fsync (lib/errseq.c). Without
- * cachestat (Linux < 6.5) nothing is kept and close() waits as before.
+ * What the program and others can observe, and why it stays unchanged:
+ *  - after the program's close nothing of the file is open in the process
+ *    (umount, lsof, the space of an unlinked file, locks, leases, inotify's
+ *    IN_CLOSE_WRITE, NFS close-to-open); close() itself opens nothing;
+ *  - fd numbers: a transient descriptor exists only inside one settle or look,
+ *    as glibc's own internal opens do; it is closed only after fstat (device,
+ *    inode) and F_GETFL (our access mode) say the number still holds it, so a
+ *    number another thread dup2()ed onto meanwhile is never closed;
+ *  - a file renamed over, unlinked or replaced since is forgotten: its pages go
+ *    with it or are someone else's;
+ *  - a file closed again and again (a shell saving and restoring an fd around a
+ *    builtin's redirection) is one entry, not one per close.
  *
- * What the program and others can observe, and how it stays unchanged:
- *  - the program's own description is released at its close (inotify
- *    IN_CLOSE_WRITE, NFS close-to-open, leases): ours is a separate read-only one;
- *  - fd numbers: ours live at the top of RLIMIT_NOFILE (at most WB_KEEP_MAX, and
- *    only when the limit leaves room); an open-family call that lands on or above
- *    them, or fails with EMFILE, makes us release them all and renumber or retry;
- *    close(), dup2() and close_range() on one of our numbers act as if it were free;
- *  - POSIX record locks: closing any descriptor of a file drops the process's
- *    locks on it, so before the program takes a lock (fcntl F_SETLK*, lockf) on a
- *    file we keep, we release ours first;
- *  - a file already unlinked is not kept: its pages die with it;
- *  - O_CLOEXEC, and a forked child closes the parent's without waiting.
- *
- * Lock protocol: one spin lock guards the FIFO; it is held for a few
- * instructions, never across a system call, and a signal handler that
- * interrupts its holder only try-locks (and then does not keep). */
+ * Used only where cachestat(2) exists (Linux 6.5+); without it close() waits.
+ * The queue is a static ring (no malloc in a signal handler). Lock protocol: one
+ * spin lock guards it; it is held for a copy at most, never across a system
+ * call, and a signal handler that interrupts its holder only try-locks (and then
+ * does not note the file: close waits for it instead). */
 #ifndef WB_KEEP_H
 #define WB_KEEP_H
 
@@ -40,50 +38,35 @@
 #include <sys/types.h>
 
 #include "fdtable.h"
+#include "pipeline.h"
 
-#define WB_KEEP_MAX 32
+#define WB_KEEP_MAX 64
 
 enum wb_keep_outcome {
-	WB_KEEP_KEPT,     /* kept: it will be waited for and dropped later */
-	WB_KEEP_UNLINKED, /* no name left: nothing worth writing back or waiting for */
-	WB_KEEP_REFUSED,  /* cannot keep it (no cachestat, no room, no read access) */
+	WB_KEEP_KEPT,     /* noted: it will be settled and dropped later */
+	WB_KEEP_UNLINKED, /* no name left: its pages go with its last reference */
+	WB_KEEP_REFUSED,  /* cannot note it (no usable name, a handler inside us) */
 };
 
-/* fd (the program's, still open) is about to be closed; `bytes` kicked in
- * [start, end) are in flight. Never waits, except for the oldest kept file when
- * the FIFO is full. Preserves errno. */
-enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t start,
-				  uint64_t end, uint64_t bytes);
+/* fd (the program's, still open, a regular file) is about to be closed; the
+ * extents of `written` (its bytes in flight) were kicked; `low` is the lowest
+ * byte the writer wrote. Opens nothing; settles the oldest noted file when the
+ * ring is full. Preserves errno. */
+enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
+				  const struct wb_batch *written, uint64_t low);
 
-/* Wait for and drop kept files, oldest first, while the process would be over
- * budget with `pending` more bytes (budget.h). Returns the bytes waited for. */
+/* Settle and drop noted files, oldest first, while the process would be over
+ * budget with `pending` more bytes (budget.h). Returns their bytes. */
 uint64_t wb_keep_settle(uint64_t pending);
 
-/* Without waiting: drop and close the oldest kept files whose pages have all
- * reached the disk (one cachestat each, stopping at the first that has not).
- * Returns their bytes. */
+/* Without waiting: drop the oldest noted files whose pages have all reached the
+ * disk, stopping at the first that has not (looked at no sooner than its bytes
+ * need at the measured rate). Returns their bytes. */
 uint64_t wb_keep_reap(void);
-
-/* Lowest fd number we hold (INT_MAX if none): one load for the open doors. */
-extern int wb_keep_floor;
-
-static inline int wb_keep_lowest(void)
-{
-	return __atomic_load_n(&wb_keep_floor, __ATOMIC_RELAXED);
-}
-
-/* The program is about to lock the file open on fd: release what we keep of it. */
-void wb_keep_release_inode_of(int fd);
-/* fd is one of ours: release it (drop what is clean, close) and return true. */
-bool wb_keep_release_fd(int fd);
-/* Release every kept file in [first, last] (close_range, closefrom). */
-void wb_keep_release_range(unsigned int first, unsigned int last);
-/* Release everything, without waiting; returns how many were released. */
-unsigned int wb_keep_release_all(void);
 
 /* At exit: drop what is clean, wait for nothing. */
 void wb_keep_exit(void);
-/* atfork child: close the parent's kept descriptors, wait for nothing. */
+/* atfork child: the parent's files are the parent's. */
 void wb_keep_after_fork(void);
 
 #endif

@@ -112,6 +112,11 @@ bool wb_pace_reap_due(uint64_t len)
 	return true;
 }
 
+uint64_t wb_pace_rate(void)
+{
+	return __atomic_load_n(&wb_rate_now, __ATOMIC_RELAXED);
+}
+
 bool wb_pace_can_poll(int fd)
 {
 	struct wb_cachestat cs;
@@ -123,8 +128,8 @@ bool wb_pace_can_poll(int fd)
 		errno = saved;
 		__atomic_store_n(&wb_can_poll, known, __ATOMIC_RELAXED);
 		if (!known)
-			wb_log(WB_LOG_DEBUG, "no cachestat(2): closed files are waited for at "
-					     "close, and writers only at the budget");
+			wb_log(WB_LOG_DEBUG, "no cachestat(2): waits use SYNC_FILE_RANGE_WAIT_AFTER, "
+					     "closed files are waited for at close");
 	}
 	return known;
 }

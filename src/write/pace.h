@@ -60,6 +60,10 @@ void wb_pace_waited(void);
 /* A paced write of `len` bytes: time to look for completions (every 256 KiB)? */
 bool wb_pace_reap_due(uint64_t len);
 
+/* The disk's measured completion rate (bytes per second): the estimate, or the
+ * starting guess. */
+uint64_t wb_pace_rate(void);
+
 /* Can completions be seen without waiting (cachestat)? Asks the kernel once. */
 bool wb_pace_can_poll(int fd);
 

@@ -14,8 +14,20 @@
 #include "log.h"
 #include "pace.h"
 #include "real.h"
+#include "settle.h"
 
-static const struct wb_ops *const wb_ops = &wb_kernel_ops;
+/* How waits are done: by watching the page cache where cachestat(2) exists, so
+ * that no writeback error is ever consumed on the program's behalf; else with
+ * SYNC_FILE_RANGE_WAIT_AFTER, whose errors are then latched for fsync/close. */
+static const struct wb_ops *wb_ops_for(int fd)
+{
+	return wb_settle_possible(fd) ? &wb_settle_ops : &wb_kernel_ops;
+}
+
+static bool wb_latching(const struct wb_ops *ops)
+{
+	return ops->settle == NULL;
+}
 
 static void wb_latch(int fd, struct wb_file *file, int err)
 {
@@ -29,10 +41,12 @@ static void wb_latch(int fd, struct wb_file *file, int err)
 	       strerror(err));
 }
 
+/* An error from our kick or wait. Where waits settle (no latch), a data error is
+ * left alone: the kernel keeps it for the program's own fsync, as without us. */
 static void wb_failed(int fd, struct wb_slot *slot, struct wb_file *file, int err,
-		      bool from_wait)
+		      bool from_wait, bool latching)
 {
-	switch (wb_classify_error(err, from_wait)) {
+	switch (wb_classify_error(err, from_wait && latching)) {
 	case WB_TRANSIENT:
 		break;
 	case WB_REFUSED:
@@ -44,7 +58,11 @@ static void wb_failed(int fd, struct wb_slot *slot, struct wb_file *file, int er
 		wb_slot_set_class(slot, WB_UNKNOWN);
 		break;
 	case WB_DATA_LOST:
-		wb_latch(fd, file, err);
+		if (latching)
+			wb_latch(fd, file, err);
+		else
+			wb_log(WB_LOG_DEBUG, "fd %d: %s (%s); left for the program's fsync", fd,
+			       from_wait ? "wait gave up" : "kick failed", strerror(err));
 		break;
 	}
 }
@@ -52,19 +70,21 @@ static void wb_failed(int fd, struct wb_slot *slot, struct wb_file *file, int er
 static void wb_kick(int fd, struct wb_slot *slot, struct wb_file *file,
 		    const struct wb_batch *batch)
 {
-	int err = wb_batch_kick(wb_ops, fd, batch);
+	const struct wb_ops *ops = wb_ops_for(fd);
+	int err = wb_batch_kick(ops, fd, batch);
 
 	wb_inflight_add(batch->bytes);
 	wb_stats_add(&file->stats.chunks, 1);
 	wb_log(WB_LOG_DEBUG, "fd %d: kick %llu bytes at %llu", fd, (unsigned long long)batch->bytes,
 	       (unsigned long long)batch->extent[0].start);
 	if (err)
-		wb_failed(fd, slot, file, err, false);
+		wb_failed(fd, slot, file, err, false, wb_latching(ops));
 }
 
 static void wb_wait(int fd, struct wb_slot *slot, struct wb_file *file,
 		    const struct wb_batch *batch)
 {
+	const struct wb_ops *ops = wb_ops_for(fd);
 	uint64_t start, took;
 	int err;
 
@@ -72,12 +92,12 @@ static void wb_wait(int fd, struct wb_slot *slot, struct wb_file *file,
 		/* A wait is a round trip to a server that may be slow or gone: never make
 		 * the program hang where it would not have. Drop what already finished. */
 		if (wb_cfg.drop)
-			wb_batch_drop(wb_ops, fd, batch);
+			wb_batch_drop(ops, fd, batch);
 		wb_inflight_sub(batch->bytes);
 		return;
 	}
 	start = wb_now_ns();
-	err = wb_batch_wait(wb_ops, fd, batch, wb_cfg.drop, file->pipe.low);
+	err = wb_batch_wait(ops, fd, batch, wb_cfg.drop, file->pipe.low);
 	took = wb_now_ns() - start;
 	wb_inflight_sub(batch->bytes);
 	wb_log(WB_LOG_DEBUG, "fd %d: waited %.1f ms for %llu bytes at %llu%s%s", fd,
@@ -88,7 +108,7 @@ static void wb_wait(int fd, struct wb_slot *slot, struct wb_file *file,
 	wb_stats_add(&file->stats.wait_ns, took);
 	wb_stats_max(&file->stats.wait_ns_max, took);
 	if (err)
-		wb_failed(fd, slot, file, err, true);
+		wb_failed(fd, slot, file, err, true, wb_latching(ops));
 }
 
 /* Wait for queued batches, oldest first, until `keep` remain. */
@@ -148,7 +168,7 @@ static bool wb_settled(int fd, const struct wb_extent *range)
 
 /* Without blocking: drop what of the oldest closed files and of this file's
  * oldest chunk has already reached the disk, and return its bytes. The wait on
- * a settled slice returns at once, and still collects its error for fsync/close. */
+ * a settled slice returns at once. (Only where cachestat exists.) */
 static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 {
 	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap();
@@ -416,35 +436,37 @@ void wb_track_seeked(struct wb_slot *slot, off_t pos)
 	}
 }
 
-/* What close() does with a file's chunks still in flight. */
-static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t start,
-			 uint64_t end, uint64_t bytes)
+/* What close() does with a file's chunks still in flight (`written`, kicked). */
+static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file,
+			 struct wb_batch *written)
 {
-	if (bytes == 0)
+	if (written->bytes == 0)
 		return;
-	switch (file->id.remote ? WB_KEEP_REFUSED : wb_keep_file(fd, &file->id, start, end, bytes)) {
-	case WB_KEEP_KEPT:
-		wb_keep_settle(0); /* the process may be over budget now: oldest first */
-		return;
-	case WB_KEEP_UNLINKED:
-		wb_inflight_sub(bytes); /* its pages go with its last reference */
-		return;
-	case WB_KEEP_REFUSED:
-		break;
+	if (!file->id.remote && !file->id.blockdev && wb_settle_possible(fd)) {
+		switch (wb_keep_file(fd, &file->id, written, file->pipe.low)) {
+		case WB_KEEP_KEPT:
+			wb_keep_settle(0); /* the process may be over budget now: oldest first */
+			return;
+		case WB_KEEP_UNLINKED:
+			wb_inflight_sub(written->bytes); /* its pages go with its last reference */
+			return;
+		case WB_KEEP_REFUSED:
+			break;
+		}
 	}
-	/* Not kept (a block device, a server, no cachestat): wait here, on the
-	 * program's own fd, so that an error found is reported by this close. */
-	struct wb_batch all = { .count = 1, .bytes = bytes, .extent = { { start, end } } };
-	wb_wait(fd, slot, file, &all);
+	/* Not noted (a block device, a server, no usable name, no cachestat): wait
+	 * here, on the program's own fd, before its close. Where waits settle this
+	 * reports nothing; where they use WAIT_AFTER, an error found is reported by
+	 * this close. */
+	wb_wait(fd, slot, file, written);
 }
 
 int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 {
 	struct wb_file *file = slot->file;
 	int saved = errno;
-	struct wb_batch tail;
+	struct wb_batch tail, written;
 	bool have_tail = false, act = false;
-	uint64_t start, end, bytes = 0;
 	int latched;
 
 	/* A file takes part once the process has written more than a chunk in all
@@ -452,23 +474,21 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	if (wb_slot_lock(slot)) {
 		act = file->driven || (file->pipe.pending_bytes && wb_budget_writer());
 		if (act) {
-			bytes = wb_pipe_take_all(&file->pipe, &start, &end);
+			(void)wb_pipe_take_all(&file->pipe, &written);
 			have_tail = wb_pipe_take_pending(&file->pipe, &tail);
-			if (have_tail) {
-				wb_batch_span(&tail, &start, &end);
-				bytes += tail.bytes;
-			}
 		}
 		wb_slot_unlock(slot);
 	}
 	if (act && wb_identity_matches(fd, &file->id)) {
 		/* Start the tail; then the file joins the process-wide queue behind the
 		 * open files, and close() returns without waiting for it. */
-		if (have_tail)
+		if (have_tail) {
 			wb_kick(fd, slot, file, &tail);
-		wb_hand_over(fd, slot, file, start, end, bytes);
+			wb_batch_merge(&written, &tail);
+		}
+		wb_hand_over(fd, slot, file, &written);
 	} else if (act) {
-		wb_inflight_sub(bytes - (have_tail ? tail.bytes : 0)); /* never kicked: not counted */
+		wb_inflight_sub(written.bytes); /* the tail was never kicked: not counted */
 	}
 	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
 	if (file->stats.bytes)
@@ -476,6 +496,36 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	wb_slot_set_class(slot, WB_UNKNOWN);
 	errno = saved;
 	return latched;
+}
+
+/* Where waits settle: the program's fsync runs first, untouched (it waits for
+ * everything anyway, and reports what it would without us); then what it wrote
+ * back is dropped and leaves the budget. */
+static int wb_sync_settled(int fd, struct wb_slot *slot, struct wb_file *file, int (*real)(int))
+{
+	struct wb_batch all, tail;
+	bool have_all = false, have_tail = false;
+	int ret = real(fd), err = errno;
+
+	if (wb_slot_lock(slot)) {
+		have_all = wb_pipe_take_all(&file->pipe, &all);
+		if (ret == 0)
+			have_tail = wb_pipe_take_pending(&file->pipe, &tail);
+		wb_slot_unlock(slot);
+	}
+	if (have_all)
+		wb_inflight_sub(all.bytes);
+	if (ret == 0 && wb_cfg.drop) {
+		if (have_tail)
+			wb_batch_merge(&all, &tail);
+		/* fadvise drops clean pages only: a page dirtied again meanwhile stays. */
+		for (unsigned int i = 0; i < all.count; i++) {
+			uint64_t from = wb_drop_start(all.extent[i].start, file->pipe.low);
+			(void)wb_sys_fadvise_dontneed(fd, from, all.extent[i].end - from);
+		}
+	}
+	errno = err;
+	return ret;
 }
 
 int wb_track_sync(int fd, struct wb_slot *slot, int (*real)(int))
@@ -487,6 +537,10 @@ int wb_track_sync(int fd, struct wb_slot *slot, int (*real)(int))
 	int saved = errno;
 	int ret, err, latched;
 
+	if (act && !file->id.remote && wb_settle_possible(fd)) {
+		errno = saved;
+		return wb_sync_settled(fd, slot, file, real);
+	}
 	if (act)
 		wb_drain(fd, slot, file, 0);
 	errno = saved; /* why: on success the program must find errno as it left it */
@@ -497,7 +551,7 @@ int wb_track_sync(int fd, struct wb_slot *slot, int (*real)(int))
 		have_tail = wb_pipe_take_pending(&file->pipe, &tail);
 		wb_slot_unlock(slot);
 		if (have_tail)
-			wb_batch_drop(wb_ops, fd, &tail);
+			wb_batch_drop(&wb_kernel_ops, fd, &tail);
 	}
 	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
 	if (ret == 0 && latched) {

@@ -30,7 +30,7 @@ static int fake_drop(int fd, uint64_t off, uint64_t len)
 	return 0;
 }
 
-static const struct wb_ops fake = { fake_sync, fake_drop };
+static const struct wb_ops fake = { fake_sync, fake_drop, NULL };
 
 static struct wb_pipe *new_pipe(uint64_t chunk, unsigned int depth)
 {
@@ -203,12 +203,11 @@ static void folio_aligned_drops(void)
 	free(p);
 }
 
-/* What a closing file hands over: every queued batch, its bytes and its span. */
+/* What a closing file hands over: every queued batch, its bytes and its extents. */
 static void take_all(void)
 {
 	struct wb_pipe *p = new_pipe(1 << 20, 3);
-	struct wb_batch kick;
-	uint64_t start, end, bytes;
+	struct wb_batch kick, all;
 	for (uint64_t off = 0; off < (3 << 20); off += 1 << 20)
 		if (wb_pipe_note(p, off, 1 << 20))
 			wb_pipe_take_kick(p, &kick);
@@ -218,15 +217,103 @@ static void take_all(void)
 		printf("not ok - inflight %llu\n", (unsigned long long)p->inflight);
 		failures++;
 	}
-	bytes = wb_pipe_take_all(p, &start, &end);
-	if (bytes == (3 << 20) + 4096 && start == 0 && end == 3 << 20 && p->queued == 0 &&
-	    p->inflight == 0)
-		printf("ok - take_all: bytes, span, empty ring\n");
+	if (wb_pipe_take_all(p, &all) && all.bytes == (3 << 20) + 4096 && all.count == 1 &&
+	    all.extent[0].start == 0 && all.extent[0].end == 3 << 20 && p->queued == 0 &&
+	    p->inflight == 0 && !wb_pipe_take_all(p, &all) && all.count == 0)
+		printf("ok - take_all: bytes, extents, empty ring\n");
 	else {
-		printf("not ok - take_all: %llu [%llu, %llu)\n", (unsigned long long)bytes,
-		       (unsigned long long)start, (unsigned long long)end);
+		printf("not ok - take_all: %llu, %u extents\n", (unsigned long long)all.bytes,
+		       all.count);
 		failures++;
 	}
+	free(p);
+}
+
+/* A file closed again and again (a shell's saved and restored fd): one entry whose
+ * extents stay apart where the writes were apart, so that a patch in the middle of
+ * a big file is dropped alone, never the pages between. */
+static void merged_closes(void)
+{
+	struct wb_batch into = { 0 }, more = { 0 };
+	more.count = 1;
+	more.bytes = 8 << 20;
+	more.extent[0].start = 128 << 20;
+	more.extent[0].end = 136 << 20;
+	wb_batch_merge(&into, &more);
+	more.bytes = 100;
+	more.extent[0].start = 136 << 20;
+	more.extent[0].end = (136 << 20) + 100;
+	wb_batch_merge(&into, &more); /* appended right after: one extent */
+	more.bytes = 4096;
+	more.extent[0].start = 0;
+	more.extent[0].end = 4096;
+	wb_batch_merge(&into, &more); /* a header far away: its own extent */
+	if (into.count == 2 && into.bytes == (8 << 20) + 100 + 4096 &&
+	    into.extent[0].start == 128 << 20 && into.extent[0].end == (136 << 20) + 100 &&
+	    into.extent[1].start == 0 && into.extent[1].end == 4096)
+		printf("ok - merged closes: bytes add up, distant extents stay apart\n");
+	else {
+		printf("not ok - merged closes: %u extents, %llu bytes\n", into.count,
+		       (unsigned long long)into.bytes);
+		failures++;
+	}
+}
+
+/* A drop ends at the page above what was written, or at end of file when the
+ * writing reached it: never in pages after the written range. */
+static void drop_ends(void)
+{
+	if (wb_drop_end(136 << 20, 256 << 20, 4096) == 136 << 20 &&
+	    wb_drop_end((136 << 20) + 1, 256 << 20, 4096) == (136 << 20) + 4096 &&
+	    wb_drop_end(256 << 20, 256 << 20, 4096) == UINT64_MAX &&
+	    wb_drop_end(300, 200, 4096) == UINT64_MAX &&
+	    wb_drop_end(UINT64_MAX - 5, UINT64_MAX, 4096) == UINT64_MAX)
+		printf("ok - wb_drop_end: page above, end of file, no overflow\n");
+	else {
+		printf("not ok - wb_drop_end\n");
+		failures++;
+	}
+}
+
+static int settle_calls;
+
+static int fake_settle(int fd, uint64_t off, uint64_t len)
+{
+	(void)fd;
+	settle_calls++;
+	snprintf(trace + strlen(trace), sizeof(trace) - strlen(trace), "settle %llu+%llu;",
+		 (unsigned long long)(off >> 10), (unsigned long long)(len >> 10));
+	if (fail_wait_errno) {
+		errno = fail_wait_errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* With a settle operation, a wait never issues SYNC_FILE_RANGE_WAIT_*: it settles
+ * each extent, then drops it; one that did not settle is not dropped. */
+static void settled_waits(void)
+{
+	static const struct wb_ops polling = { fake_sync, fake_drop, fake_settle };
+	struct wb_pipe *p = new_pipe(1 << 20, 1);
+	struct wb_batch kick, old;
+	for (uint64_t off = 0; off < (3 << 20); off += 1 << 20) {
+		if (!wb_pipe_note(p, off, 1 << 20))
+			continue;
+		if (wb_pipe_take_kick(p, &kick))
+			wb_batch_kick(&polling, 0, &kick);
+		if (wb_pipe_take_oldest(p, p->depth, &old))
+			wb_batch_wait(&polling, 0, &old, true, p->low);
+	}
+	expect("settle instead of WAIT_AFTER, then drop",
+	       "kick 0+1024;kick 1024+1024;settle 0+1024;drop 0+1024;"
+	       "kick 2048+1024;settle 1024+1024;drop 0+2048;");
+	wb_pipe_take_oldest(p, 0, &old);
+	fail_wait_errno = ETIMEDOUT;
+	if (wb_batch_wait(&polling, 0, &old, true, p->low) != ETIMEDOUT)
+		failures++;
+	fail_wait_errno = 0;
+	expect("an extent that did not settle is not dropped", "settle 2048+1024;");
 	free(p);
 }
 
@@ -260,6 +347,9 @@ int main(void)
 	large_offsets();
 	folio_aligned_drops();
 	take_all();
+	merged_closes();
+	drop_ends();
+	settled_waits();
 	slices();
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,103 @@
+/* Waiting without consuming the writeback error (see settle.h). */
+#define _GNU_SOURCE
+#include "settle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pace.h"
+#include "real.h"
+
+#define WB_SETTLE_MIN_NAP_NS (100ULL * 1000ULL)
+#define WB_SETTLE_MAX_NAP_NS (20ULL * 1000000ULL)
+/* A range still not on disk after this long is given up on (and not dropped). */
+#define WB_SETTLE_PATIENCE_NS (120ULL * 1000000000ULL)
+
+static uint64_t wb_page_bytes(void)
+{
+	static uint64_t page;
+	uint64_t got = __atomic_load_n(&page, __ATOMIC_RELAXED);
+
+	if (!got) {
+		long p = sysconf(_SC_PAGESIZE);
+		got = p > 0 ? (uint64_t)p : 4096;
+		__atomic_store_n(&page, got, __ATOMIC_RELAXED);
+	}
+	return got;
+}
+
+bool wb_settle_possible(int fd)
+{
+	return wb_pace_can_poll(fd);
+}
+
+int wb_settle_look(int fd, uint64_t off, uint64_t len, uint64_t *left)
+{
+	struct wb_cachestat cs;
+
+	if (wb_sys_cachestat(fd, off, len, &cs) != 0)
+		return -1;
+	*left = (cs.dirty + cs.writeback) * wb_page_bytes();
+	if (*left == 0)
+		return 1;
+	/* Dirty with nothing under writeback: written after our kick, or a kick that
+	 * found the pages busy. Kick again (WRITE never reports the error). */
+	if (cs.dirty && cs.writeback == 0)
+		(void)wb_sys_sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE);
+	return 0;
+}
+
+uint64_t wb_settle_nap_ns(uint64_t left)
+{
+	uint64_t rate = wb_pace_rate(), ns;
+
+	if (rate == 0)
+		rate = 1;
+	ns = (uint64_t)((unsigned __int128)left * 1000000000ULL / rate);
+	if (ns < WB_SETTLE_MIN_NAP_NS)
+		return WB_SETTLE_MIN_NAP_NS;
+	return ns > WB_SETTLE_MAX_NAP_NS ? WB_SETTLE_MAX_NAP_NS : ns;
+}
+
+int wb_settle(int fd, uint64_t off, uint64_t len)
+{
+	uint64_t began = 0, left, ns;
+	struct timespec nap;
+	int saved = errno, got;
+
+	while ((got = wb_settle_look(fd, off, len, &left)) == 0) {
+		uint64_t now = wb_now_ns();
+		if (!began)
+			began = now;
+		else if (now - began > WB_SETTLE_PATIENCE_NS) {
+			wb_log(WB_LOG_INFO, "fd %d: %llu bytes at %llu not on disk after %llu s; "
+					    "giving up on them",
+			       fd, (unsigned long long)left, (unsigned long long)off,
+			       (unsigned long long)(WB_SETTLE_PATIENCE_NS / 1000000000ULL));
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		ns = wb_settle_nap_ns(left);
+		nap.tv_sec = (time_t)(ns / 1000000000ULL);
+		nap.tv_nsec = (long)(ns % 1000000000ULL);
+		(void)nanosleep(&nap, NULL); /* a signal cuts it short: look again */
+	}
+	if (got < 0)
+		return -1;
+	errno = saved;
+	return 0;
+}
+
+static int wb_settle_op(int fd, uint64_t off, uint64_t len)
+{
+	return wb_settle(fd, off, len);
+}
+
+const struct wb_ops wb_settle_ops = {
+	.sync_range = wb_sys_sync_file_range,
+	.drop = wb_sys_fadvise_dontneed,
+	.settle = wb_settle_op,
+};
