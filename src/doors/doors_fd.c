@@ -12,6 +12,7 @@
 
 #include "copy.h"
 #include "io.h"
+#include "keep.h"
 #include "lifecycle.h"
 #include "real.h"
 
@@ -149,6 +150,7 @@ static int wb_fcntl(int fd, int cmd, void *arg, int (*real)(int, int, ...))
 
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		return WB_OPENED(real(fd, cmd, arg));
+	wb_fd_locking(fd, cmd, arg);
 	ret = real(fd, cmd, arg);
 	if (ret == 0 && cmd == F_SETFL)
 		wb_fd_flags_set(fd, (int)(long)arg);
@@ -191,8 +193,55 @@ WB_EXPORT void closefrom(int lowfd)
 	WB_NEXT(closefrom)(lowfd);
 }
 
+WB_EXPORT int lockf(int fd, int cmd, off_t len)
+{
+	if (cmd == F_LOCK || cmd == F_TLOCK)
+		wb_fd_locking(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK });
+	return WB_NEXT(lockf)(fd, cmd, len);
+}
+
+WB_EXPORT int lockf64(int fd, int cmd, off64_t len)
+{
+	if (cmd == F_LOCK || cmd == F_TLOCK)
+		wb_fd_locking(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK });
+	return WB_NEXT(lockf64)(fd, cmd, len);
+}
+
+/* Renames: a closed file the shim has noted follows its name (keep.h). */
+WB_EXPORT int rename(const char *from, const char *to)
+{
+	int ret = WB_NEXT(rename)(from, to);
+
+	if (ret == 0)
+		wb_keep_renamed(AT_FDCWD, to);
+	return ret;
+}
+
+WB_EXPORT int renameat(int fromdir, const char *from, int todir, const char *to)
+{
+	int ret = WB_NEXT(renameat)(fromdir, from, todir, to);
+
+	if (ret == 0)
+		wb_keep_renamed(todir, to);
+	return ret;
+}
+
+WB_EXPORT int renameat2(int fromdir, const char *from, int todir, const char *to,
+			unsigned int flags)
+{
+	int ret = WB_NEXT(renameat2)(fromdir, from, todir, to, flags);
+
+	if (ret == 0) {
+		wb_keep_renamed(todir, to);
+		if (flags & RENAME_EXCHANGE) /* both names moved */
+			wb_keep_renamed(fromdir, from);
+	}
+	return ret;
+}
+
 /* syscall(2): libuv and others close fds with syscall(SYS_close, fd). Those two
- * numbers take the close doors' path; every other call passes straight on. */
+ * numbers take the close doors' path, and locks taken with syscall(SYS_fcntl)
+ * are noted as fcntl's; every other call passes straight on. */
 WB_EXPORT long syscall(long number, ...)
 {
 	long a[6];
@@ -205,6 +254,8 @@ WB_EXPORT long syscall(long number, ...)
 	/* Only once libc's close is known: real_close() falls back to syscall(). */
 	if (number == SYS_close && wb_real.close)
 		return wb_close((int)a[0]);
+	if (number == SYS_fcntl)
+		wb_fd_locking((int)a[0], (int)a[1], (const void *)a[2]);
 #ifdef SYS_close_range
 	if (number == SYS_close_range && !((unsigned int)a[2] & CLOSE_RANGE_CLOEXEC))
 		wb_fd_range_closing((unsigned int)a[0], (unsigned int)a[1]);

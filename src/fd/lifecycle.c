@@ -7,6 +7,7 @@
 
 #include "fdtable.h"
 #include "init.h"
+#include "locks.h"
 #include "track.h"
 
 int wb_fd_opened(int fd)
@@ -61,4 +62,10 @@ void wb_fd_flags_set(int fd, int flags)
 		wb_slot_set_class(slot, WB_IGNORED); /* the cache is bypassed from now on */
 	else
 		__atomic_store_n(&slot->file->id.append, (flags & O_APPEND) != 0, __ATOMIC_RELAXED);
+}
+
+void wb_fd_locking(int fd, int cmd, const void *arg)
+{
+	(void)fd;
+	wb_locks_taking(cmd, arg);
 }

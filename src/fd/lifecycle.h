@@ -13,6 +13,8 @@ int wb_fd_opened(int fd);
 void wb_fd_closing(int fd);
 /* Every fd in [first, last] is about to be closed (close_range, closefrom). */
 void wb_fd_range_closing(unsigned int first, unsigned int last);
+/* The program is about to call fcntl(fd, cmd, arg): a lock or a lease? */
+void wb_fd_locking(int fd, int cmd, const void *arg);
 /* fcntl(F_SETFL) succeeded with these flags. */
 void wb_fd_flags_set(int fd, int flags);
 

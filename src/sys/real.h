@@ -89,7 +89,12 @@ extern struct wb_real_table wb_real;
 	X(int, __vprintf_chk, (int, const char *, va_list))                              \
 	X(int, vdprintf, (int, const char *, va_list))                                   \
 	X(int, __vdprintf_chk, (int, int, const char *, va_list))                         \
-	X(long, syscall, (long, ...))
+	X(long, syscall, (long, ...))                                                    \
+	X(int, lockf, (int, int, off_t))                                                 \
+	X(int, lockf64, (int, int, off64_t))                                             \
+	X(int, rename, (const char *, const char *))                                     \
+	X(int, renameat, (int, const char *, int, const char *))                         \
+	X(int, renameat2, (int, const char *, int, const char *, unsigned int))
 
 struct wb_next_table {
 #define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;

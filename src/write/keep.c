@@ -13,10 +13,12 @@
 
 #include "budget.h"
 #include "init.h"
+#include "locks.h"
 #include "log.h"
 #include "real.h"
 #include "settle.h"
 #include "syscall.h"
+#include "transient.h"
 
 struct wb_closed {
 	uint64_t serial;         /* tells a copy's entry from a later one in its place */
@@ -80,35 +82,6 @@ static bool wb_keep_oldest(struct wb_closed *out, bool take, uint64_t serial)
 	return got;
 }
 
-/* A descriptor of the noted file for one operation: a raw openat, so that our own
- * open door never sees it; O_NONBLOCK so that a FIFO put in its place cannot hang
- * us; O_NOATIME where we may (the file owner or CAP_FOWNER). */
-static int wb_transient_open(const char *name)
-{
-	int flags = O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC | O_NOCTTY;
-	long fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags, 0);
-
-	if (fd == -EPERM)
-		fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags & ~O_NOATIME, 0);
-	return fd < 0 ? -1 : (int)fd;
-}
-
-/* Close our transient descriptor, if the number still holds it: another thread
- * may have dup2()ed onto it meanwhile (the kernel then closed ours for us), and
- * that number is not ours to close. `st` is what fstat said right after our open. */
-static void wb_transient_close(int fd, const struct stat *st)
-{
-	long flags = wb_syscall(SYS_fcntl, fd, F_GETFL, 0);
-	struct stat now;
-
-	if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY || !(flags & O_NONBLOCK))
-		return;
-	if (fstat(fd, &now) != 0 || now.st_dev != st->st_dev ||
-	    now.st_ino != st->st_ino)
-		return;
-	(void)wb_syscall(SYS_close, fd);
-}
-
 /* Is what we opened the file that was noted, still linked? */
 static bool wb_same_file(const struct stat *st, const struct wb_closed *c)
 {
@@ -130,19 +103,26 @@ static void wb_closed_drop(int fd, const struct wb_closed *c, const struct stat 
 	}
 }
 
+/* Open the noted file again, unless that would disturb a lock or a lease. */
+static int wb_closed_open(const struct wb_closed *c, struct stat *st)
+{
+	if (wb_locks_in_use() && wb_locks_on(c->ino, (int)wb_syscall(SYS_getpid, 0)))
+		return -1;
+	return wb_transient_open(c->name, st);
+}
+
 /* Open the noted file again, settle it (if `wait`), drop, close; it leaves the
  * budget whatever happens: a file we cannot reach any more is not ours to wait for. */
 static void wb_closed_finish(const struct wb_closed *c, bool wait)
 {
-	int saved = errno, fd = wb_transient_open(c->name);
+	int saved = errno;
 	uint64_t began = wb_now_ns();
-	const char *what = "forgotten (gone or replaced)";
+	const char *what = "forgotten (gone, replaced or locked)";
 	struct stat st;
+	int fd = wb_closed_open(c, &st);
 
 	if (fd >= 0) {
-		if (fstat(fd, &st) != 0) {
-			fd = -1; /* not ours any more: someone's dup2 took the number */
-		} else if (wb_same_file(&st, c)) {
+		if (wb_same_file(&st, c)) {
 			for (unsigned int i = 0; wait && i < c->written.count; i++) {
 				const struct wb_extent *e = &c->written.extent[i];
 				(void)wb_settle(fd, e->start, e->end - e->start);
@@ -151,8 +131,7 @@ static void wb_closed_finish(const struct wb_closed *c, bool wait)
 				wb_closed_drop(fd, c, &st);
 			what = wait ? "settled" : "dropped what was clean";
 		}
-		if (fd >= 0)
-			wb_transient_close(fd, &st);
+		wb_transient_close(fd, &st);
 	}
 	wb_inflight_sub(c->written.bytes);
 	wb_log(WB_LOG_DEBUG, "closed file %s: %s, %llu bytes, %.1f ms", c->name, what,
@@ -279,9 +258,7 @@ static int wb_keep_look_oldest(uint64_t now, uint64_t *bytes)
 
 	if (!wb_keep_oldest(&c, false, 0))
 		return -1;
-	fd = wb_transient_open(c.name);
-	if (fd >= 0 && fstat(fd, &st) != 0)
-		fd = -1; /* not ours any more: someone's dup2 took the number */
+	fd = wb_closed_open(&c, &st);
 	if (fd < 0 || !wb_same_file(&st, &c)) {
 		if (fd >= 0)
 			wb_transient_close(fd, &st);
@@ -326,6 +303,63 @@ uint64_t wb_keep_reap(void)
 		reaped += bytes;
 	errno = saved;
 	return reaped;
+}
+
+/* An absolute name for path relative to dirfd (it need not be canonical: it is
+ * only opened again, and checked). False if it does not fit. */
+static bool wb_absolute(int dirfd, const char *path, char *out, size_t size)
+{
+	size_t len = strlen(path), base;
+	char link[40];
+	long got;
+
+	if (path[0] == '/') {
+		if (len >= size)
+			return false;
+		memcpy(out, path, len + 1);
+		return true;
+	}
+	if (dirfd == AT_FDCWD) {
+		got = wb_syscall(SYS_getcwd, out, size);
+		if (got <= 0)
+			return false;
+		base = strlen(out);
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		got = wb_syscall(SYS_readlinkat, AT_FDCWD, link, out, size - 1);
+		if (got <= 0 || (size_t)got >= size - 1)
+			return false;
+		base = (size_t)got;
+	}
+	if (out[0] != '/' || base + 1 + len >= size)
+		return false;
+	out[base] = '/';
+	memcpy(out + base + 1, path, len + 1);
+	return true;
+}
+
+void wb_keep_renamed(int dirfd, const char *path)
+{
+	char name[PATH_MAX];
+	struct wb_closed *e;
+	struct stat st;
+	bool noted;
+	int saved = errno;
+
+	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !path)
+		return;
+	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock()) {
+		errno = saved;
+		return;
+	}
+	noted = wb_keep_find(st.st_dev, st.st_ino) != NULL;
+	wb_keep_unlock();
+	if (noted && wb_absolute(dirfd, path, name, sizeof(name)) && wb_keep_lock()) {
+		if ((e = wb_keep_find(st.st_dev, st.st_ino)))
+			memcpy(e->name, name, strlen(name) + 1);
+		wb_keep_unlock();
+	}
+	errno = saved;
 }
 
 void wb_keep_exit(void)

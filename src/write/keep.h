@@ -64,6 +64,11 @@ uint64_t wb_keep_settle(uint64_t pending);
  * need at the measured rate). Returns their bytes. */
 uint64_t wb_keep_reap(void);
 
+/* The program renamed a file to `path` (relative to dirfd): if that file is
+ * noted, follow it to its new name (a temporary name renamed into place, as
+ * rsync and editors do). Costs one load when nothing is noted. Preserves errno. */
+void wb_keep_renamed(int dirfd, const char *path);
+
 /* At exit: drop what is clean, wait for nothing. */
 void wb_keep_exit(void);
 /* atfork child: the parent's files are the parent's. */

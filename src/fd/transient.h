@@ -1,0 +1,23 @@
+/* Descriptors of our own, for one operation only.
+ *
+ * The shim opens a file itself only where it must (a closed file's pages,
+ * /proc/locks) and closes it before the door returns, as glibc's own internal
+ * opens do. Other threads open, dup2 and close numbers meanwhile: a number is
+ * closed only after F_GETFL (our access mode and O_NONBLOCK) and fstat (the
+ * device and inode we opened) say it still holds our descriptor; if another
+ * thread dup2()ed onto it, the kernel closed ours already and the number is
+ * theirs. Opens are raw system calls, which our own open doors never see. */
+#ifndef WB_TRANSIENT_H
+#define WB_TRANSIENT_H
+
+#include <sys/stat.h>
+
+/* Open `name` read-only (O_NONBLOCK: a FIFO or a lease cannot hang us;
+ * O_NOATIME where allowed; O_CLOEXEC, O_NOCTTY) and fstat it into *st.
+ * The fd, or -1 (errno untouched). */
+int wb_transient_open(const char *name, struct stat *st);
+
+/* Close fd if it still holds what wb_transient_open() opened (*st). */
+void wb_transient_close(int fd, const struct stat *st);
+
+#endif
