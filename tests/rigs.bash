@@ -73,3 +73,33 @@ teardown() {
 	teardown_rigs
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
 }
+
+# make_unseen_error_rig: ext4 on a loop device whose backing file lives on a small
+# tmpfs, mounted on $WORK/fs; RIG_FILE (32 MiB) is written and fsynced, then the
+# backing of the blocks that hold its first 8 MiB is punched out (offsets from
+# filefrag -v) and the tmpfs filled: overwriting those 8 MiB in place fails in
+# writeback, and nothing else does. RIG_BACKING is the backing file.
+make_unseen_error_rig() {
+	local dir bs
+	dir=$(mktemp -d "$WORK/small.XXXXXX")
+	mount -t tmpfs -o size=96m tmpfs "$dir"
+	RIG_BACKING_MOUNTS+=("$dir")
+	RIG_BACKING=$dir/backing.img
+	truncate -s 256M "$RIG_BACKING"
+	DEV=$(losetup --find --show "$RIG_BACKING")
+	RIG_LOOPS+=("$DEV")
+	mount_ext4 "$DEV" "$WORK/fs"
+	RIG_FILE=$WORK/fs/file
+	dd if=/dev/urandom of="$RIG_FILE" bs=1M count=32 conv=fsync status=none
+	bs=$(filefrag -v "$RIG_FILE" | sed -n 's/.* blocks of \([0-9]*\) bytes.*/\1/p')
+	# "ext: logical_start.. logical_end: physical_start.. physical_end: length: ..."
+	filefrag -v "$RIG_FILE" | tr -d ':.' | awk -v bs="$bs" -v limit=$((8 << 20)) '
+		$1 ~ /^[0-9]+$/ && NF >= 5 && $2 * bs < limit {
+			len = $3 - $2 + 1
+			if (($2 + len) * bs > limit) len = limit / bs - $2
+			print $4 * bs, len * bs
+		}' | while read -r offset length; do
+		fallocate -p -o "$offset" -l "$length" "$RIG_BACKING"
+	done
+	dd if=/dev/zero of="$dir/fill" bs=1M status=none 2>/dev/null || true
+}
