@@ -10,13 +10,14 @@ INVISIBLE="$BIN/wbinvisible"
 
 # run_idle SIDE PATH MIB: start wbinvisible idle in the background (plainly or under
 # the shim, 1 MiB chunks so that the file is handed over at close), wait until it
-# has closed its file, then one more second. Sets IDLE_PID.
+# has closed its file, then one more second. Its output goes through a pipe, as to
+# a terminal: a write to a file would be a write the shim could act on. Sets IDLE_PID.
 run_idle() {
 	local side=$1 path=$2 mib=$3 out=$WORK/idle.$1
 	if [ "$side" = shim ]; then
-		WBSHIM_CHUNK=1M LD_PRELOAD="$PRELOAD" "$INVISIBLE" idle "$path" "$mib" 60 >"$out" &
+		WBSHIM_CHUNK=1M LD_PRELOAD="$PRELOAD" "$INVISIBLE" idle "$path" "$mib" 60 > >(cat >"$out") &
 	else
-		"$INVISIBLE" idle "$path" "$mib" 60 >"$out" &
+		"$INVISIBLE" idle "$path" "$mib" 60 > >(cat >"$out") &
 	fi
 	IDLE_PID=$!
 	for _ in $(seq 1 200); do
