@@ -66,6 +66,6 @@ load common
 	grep -Eq 'fd 1: ignored \(pipe\)$' "$WORK/log"
 	grep -Eq 'fd [0-9]+: kick 1048576 bytes at [0-9]+$' "$WORK/log"
 	grep -Eq 'fd [0-9]+: waited [0-9.]+ ms for 1048576 bytes at [0-9]+, dropped$' "$WORK/log"
-	grep -Eq 'fd [0-9]+: closed with [0-9]+ bytes in flight; kept as fd [0-9]+$' "$WORK/log"
-	grep -Eq 'closed file \(fd [0-9]+\): waited [0-9.]+ ms for [0-9]+ bytes, [0-9]+ polls; dropped from [0-9]+$' "$WORK/log"
+	grep -Eq 'fd [0-9]+: closed with [0-9]+ bytes in flight; noted as /[^ ]+$' "$WORK/log"
+	grep -Eq 'closed file /[^ ]+: (settled|dropped what was clean), [0-9]+ bytes, [0-9.]+ ms$' "$WORK/log"
 }
