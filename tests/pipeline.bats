@@ -108,6 +108,7 @@ paced_dd() {   # OUT TRACE [env...]: 48 MiB with dd to the slow disk, traced
 	make_slow_loop 256M 20
 	mount_ext4 "$DEV" "$WORK/slow"
 	paced_dd "$WORK/slow/hard" "$WORK/t" WBSHIM_PACE=0
+	echo "left cached: $(resident_bytes "$WORK/slow/hard") of at most $BUDGET_4M"
 	[ "$(resident_bytes "$WORK/slow/hard")" -le "$BUDGET_4M" ]
 	cmp -n $((48 * MiB)) /dev/zero "$WORK/slow/hard"
 	# The hard line's waits watch the page cache in naps of at most 20 ms; pacing's
