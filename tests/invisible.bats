@@ -263,12 +263,25 @@ print(before, len(os.listdir("/proc/self/fd")))'
 @test "a patch of 8 MiB in the middle of a 256 MiB file another process keeps cached: the rest stays cached" {
 	require_disk_fs
 	head -c $((256 * MiB)) /dev/zero >"$WORK/big"
-	cat "$WORK/big" >/dev/null
-	before=$(resident_bytes "$WORK/big")
-	WBSHIM_CHUNK=1M LD_PRELOAD="$PRELOAD" dd if=/dev/urandom of="$WORK/big" bs=1M seek=128 count=8 \
-		conv=notrunc status=none
-	after=$(resident_bytes "$WORK/big")
+	# Benchmarks on a shared machine write drop_caches: a run during which the
+	# page cache was dropped by someone else is repeated.
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		stamp=$(grep '^drop_pagecache ' /proc/vmstat)
+		cat "$WORK/big" >/dev/null
+		before=$(resident_bytes "$WORK/big")
+		WBSHIM_CHUNK=1M strace -f -qq -o "$WORK/t" -e trace=fadvise64 -E LD_PRELOAD="$PRELOAD" \
+			dd if=/dev/urandom of="$WORK/big" bs=1M seek=128 count=8 conv=notrunc status=none
+		after=$(resident_bytes "$WORK/big")
+		[ "$(grep '^drop_pagecache ' /proc/vmstat)" != "$stamp" ] || break
+		echo "page cache dropped by another process during run $try; again"
+	done
 	echo "cached: $before before, $after after the patch (plain keeps all of it)"
+	# The kernel's view: every drop of ours lies inside the patched 8 MiB.
+	grep DONTNEED "$WORK/t" | sed -E 's/.*fadvise64\([0-9]+, ([0-9]+), ([0-9]+),.*/\1 \2/' >"$WORK/drops"
+	cat "$WORK/drops"
+	[ "$(count_lines . "$WORK/drops")" -ge 1 ]
+	run awk -v lo=$((128 * MiB)) -v hi=$((136 * MiB)) '$1 < lo || $2 == 0 || $1 + $2 > hi { bad = 1 } END { exit bad }' "$WORK/drops"
+	[ "$status" -eq 0 ]
 	[ "$before" -ge $((200 * MiB)) ]
 	[ "$after" -ge $((before - 8 * MiB - 4 * MiB)) ]
 	# ...and the patch itself did leave the cache.

@@ -36,6 +36,8 @@ __attribute__((destructor)) static void wb_finish(void)
 {
 	if (__atomic_load_n(&wb_state, __ATOMIC_ACQUIRE) != WB_STATE_ACTIVE)
 		return;
+	if (wb_vforked())
+		return; /* a vfork child calling exit(): the queue is the parent's */
 	if (wb_log_level >= WB_LOG_INFO)
 		wb_table_each_tracked(wb_report_open);
 	wb_keep_exit();
