@@ -29,7 +29,7 @@ void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
 struct wb_stats {
 	uint64_t bytes;         /* bytes the program wrote */
 	uint64_t chunks;        /* writeback kicks */
-	uint64_t waits;         /* WAIT_AFTER calls */
+	uint64_t waits;         /* waits (settled, or WAIT_AFTER without cachestat) */
 	uint64_t wait_ns;       /* time spent in them */
 	uint64_t wait_ns_max;   /* the longest one */
 	uint64_t errors;        /* writeback errors seen */

@@ -138,8 +138,9 @@ int wb_close(int fd)
 	}
 	ret = real_close(fd);
 	if (ret == 0 && latched) {
-		/* Our waits consumed a writeback error the program would otherwise have
-		 * had a chance to see; close() is its last chance. The fd is closed. */
+		/* (No cachestat only.) Our WAIT_AFTERs consumed a writeback error the
+		 * program would otherwise have had a chance to see; close() is its last
+		 * chance. The fd is closed. */
 		errno = latched;
 		ret = -1;
 	}

@@ -1,6 +1,7 @@
 /* Policy behind each door: what happens around the real call.
- * Each wb_* returns exactly what the real call returned, with its errno, except
- * that fsync/fdatasync/close also report a writeback error the pipeline consumed. */
+ * Each wb_* returns exactly what the real call returned, with its errno; only on
+ * kernels without cachestat(2) do fsync/fdatasync/close also report a writeback
+ * error the pipeline's WAIT_AFTER consumed. */
 #ifndef WB_IO_H
 #define WB_IO_H
 

@@ -43,14 +43,18 @@ void wb_track_resync(int fd, struct wb_slot *slot);
 /* The fd's offset is now `pos` (after a successful lseek). Never waits. */
 void wb_track_seeked(struct wb_slot *slot, off_t pos);
 
-/* Before the program's close: kick the unwritten tail of a big file, wait for and
- * drop what was in flight, report statistics, and forget the file. Returns the
- * latched writeback error (0 if none) for close() to report. Preserves errno. */
+/* Before the program's close: kick the unwritten tail of a big file, hand what is
+ * in flight to the closed-file queue (keep.h; a block device, a server's file or
+ * one without a usable name is waited for here instead), report statistics, and
+ * forget the file. Opens nothing. Returns the latched writeback error for close()
+ * to report: always 0 where cachestat exists (nothing is ever latched there).
+ * Preserves errno. */
 int wb_track_close(int fd, struct wb_slot *slot, const char *why);
 
-/* Around the program's fsync/fdatasync: drain before, drop the now clean tail
- * after. Returns what the program must see: real's result, or -1 with the latched
- * error if real succeeded but our waits consumed an error. */
+/* Around the program's fsync/fdatasync. Where cachestat exists: the real call,
+ * untouched, then what it wrote back is dropped; its result is returned as is.
+ * Without cachestat: drain before, drop the clean tail after, and return -1 with
+ * the latched error if real succeeded but our WAIT_AFTERs consumed an error. */
 int wb_track_sync(int fd, struct wb_slot *slot, int (*real)(int));
 
 #endif
