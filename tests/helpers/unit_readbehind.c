@@ -1,30 +1,10 @@
 /* Unit tests of the read side's plain logic (wb_read_step and its ownership ring),
- * driven with simulated reads and looks. Includes the source to reach the static
- * functions without LD_PRELOAD; what it calls in the rest of the library is
- * stubbed and never reached by the step itself. */
-#include "../../src/read/readbehind.c"
+ * driven with simulated reads and looks. Includes the source, which makes no
+ * system call and calls nothing else in the library. */
+#include "../../src/core/readstep.c"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-struct wb_config wb_cfg;
-int wb_state = WB_STATE_ACTIVE;
-int wb_log_level = WB_LOG_WARN;
-struct wb_slot *wb_pages[WB_MAX_PAGES];
-
-bool wb_start(void) { return true; }
-void wb_log_emit(enum wb_log_level level, const char *fmt, ...) { (void)level, (void)fmt; }
-bool wb_slot_lock(struct wb_slot *slot) { (void)slot; return true; }
-void wb_slot_unlock(struct wb_slot *slot) { (void)slot; }
-struct wb_slot *wb_track_destination(int fd) { (void)fd; abort(); }
-bool wb_identity_matches(int fd, const struct wb_identity *id) { (void)fd, (void)id; abort(); }
-off_t real_lseek(int fd, off_t off, int whence) { (void)fd, (void)off, (void)whence; abort(); }
-int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len) { (void)fd, (void)off, (void)len; abort(); }
-bool wb_chunk_ours(int fd, uint64_t off, uint64_t len, uint64_t size) { (void)fd, (void)off, (void)len, (void)size; abort(); }
-bool wb_cachestat_usable(void) { abort(); }
-bool wb_read_seen(dev_t dev, ino_t ino) { (void)dev, (void)ino; abort(); }
-void wb_read_remember(dev_t dev, ino_t ino) { (void)dev, (void)ino; abort(); }
-bool wb_written_here(dev_t dev, ino_t ino) { (void)dev, (void)ino; abort(); }
 
 #define CHUNK (4ULL << 20)
 #define MIB (1ULL << 20)
@@ -184,7 +164,6 @@ static void huge_reads(void)
 
 int main(void)
 {
-	wb_cfg.chunk = CHUNK;
 	sequential();
 	someone_elses();
 	random_reads();
