@@ -129,6 +129,59 @@ trace_after() {   # RAW PATTERN N
 	[ "$res" -le $((16 * MiB + 2 * CHUNK)) ]
 }
 
+# Cached pages of FILE among every STRIDE-th page ("CACHED OF").
+hot_cached() {   # FILE STRIDE
+	"$BIN/wbhot" count "$1" "$2"
+}
+
+@test "sparse hot pages (every 16th page kept hot by another process): cat leaves every one cached" {
+	require_disk_fs
+	cold_file "$WORK/index" $BIG
+	# Without the shim: the hot pages stay (and so does what cat brought in).
+	"$BIN/wbhot" touch "$WORK/index" 16
+	cat "$WORK/index" >/dev/null
+	read -r plain total < <(hot_cached "$WORK/index" 16)
+	echo "plain: $plain of $total hot pages cached"
+	make_cold "$WORK/index"
+	"$BIN/wbhot" touch "$WORK/index" 16
+	trace_read "$WORK/t" cat "$WORK/index" >/dev/null
+	read -r shimmed total < <(hot_cached "$WORK/index" 16)
+	echo "wbshim: $shimmed of $total hot pages cached"
+	grep DONTNEED "$WORK/t" | head -5
+	# Every 256 KiB piece holds hot pages: nothing of the file is dropped.
+	[ "$(count_lines "index>, .*DONTNEED" "$WORK/t")" -eq 0 ]
+	# The machine's own reclaim may take a few, as it may without us.
+	[ "$shimmed" -ge $((plain * 9 / 10)) ]
+	[ "$shimmed" -ge $((total * 9 / 10)) ]
+}
+
+@test "hot pages in the first quarter only: they stay, the cold rest of the file is dropped" {
+	require_disk_fs
+	cold_file "$WORK/index" $BIG
+	# Every 16th page of the first 16 MiB hot (the file's first quarter).
+	python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+for off in range(0, 16 << 20, 16 * 4096): os.pread(fd, 1, off)' "$WORK/index"
+	read -r before total < <(hot_cached "$WORK/index" 16)
+	echo "before: $before of $total hot pages cached"
+	trace_read "$WORK/t" cat "$WORK/index" >/dev/null
+	read -r after total < <(hot_cached "$WORK/index" 16)
+	echo "after: $after of $total (the first $((total / 4)) were hot)"
+	fincore "$WORK/index"
+	# No drop reaches into the hot quarter ...
+	first=$(sed -nE 's/^fadvise64\([0-9]+<[^>]*index>, ([0-9]+), .*DONTNEED.*/\1/p' "$WORK/t" | sort -n | head -1)
+	echo "first dropped offset: $first"
+	[ -n "$first" ]
+	[ "$first" -ge $((16 * MiB)) ]
+	[ "$after" -ge $((before * 9 / 10)) ]
+	# ... and the cold rest is dropped behind the reader.
+	res=$(resident_bytes "$WORK/index")
+	echo "resident $res, bound $((16 * MiB + 2 * CHUNK))"
+	[ "$res" -le $((16 * MiB + 2 * CHUNK)) ]
+}
+
 @test "small files are left alone: no fadvise, no cachestat, still cached" {
 	require_disk_fs
 	cold_file "$WORK/small" $((2 * CHUNK))

@@ -3,24 +3,37 @@
 
 #include <string.h>
 
-bool wb_ring_foreign(const struct wb_read *r, uint64_t c)
+uint64_t wb_read_piece(uint64_t chunk)
 {
-	if (c < r->dropped || c >= r->looked || c >= r->dropped + WB_READ_RING)
-		return true;
-	return (r->foreign >> (c % WB_READ_RING)) & 1;
+	uint64_t piece = (chunk + WB_READ_PIECES - 1) / WB_READ_PIECES;
+
+	piece = (piece + (64ULL << 10) - 1) & ~((64ULL << 10) - 1);
+	return piece > WB_READ_PIECE_MIN ? piece : WB_READ_PIECE_MIN;
 }
 
-void wb_ring_set(struct wb_read *r, uint64_t c, bool foreign)
+unsigned int wb_read_pieces(uint64_t chunk)
 {
-	uint64_t bit = 1ULL << (c % WB_READ_RING);
+	uint64_t piece = wb_read_piece(chunk);
 
+	return chunk ? (unsigned int)((chunk + piece - 1) / piece) : 1;
+}
+
+uint16_t wb_ring_ours(const struct wb_read *r, uint64_t c)
+{
+	if (c < r->dropped || c >= r->looked || c >= r->dropped + WB_READ_RING)
+		return 0;
+	return r->pieces[c % WB_READ_RING];
+}
+
+void wb_ring_set(struct wb_read *r, uint64_t c, uint16_t ours)
+{
 	if (c < r->dropped || c >= r->dropped + WB_READ_RING)
-		return; /* no room: wb_ring_foreign says foreign, which is safe */
-	r->foreign = foreign ? r->foreign | bit : r->foreign & ~bit;
+		return; /* no room: wb_ring_ours says none, which is safe */
+	r->pieces[c % WB_READ_RING] = ours;
 }
 
 /* Everything below chunk `to` is done. Chunks that now enter the ring at its top
- * were looked at when there was no room for the answer: unknown, so foreign. */
+ * were looked at when there was no room for the answer: unknown, so not ours. */
 void wb_ring_advance(struct wb_read *r, uint64_t to)
 {
 	uint64_t from = r->dropped, c;
@@ -30,7 +43,7 @@ void wb_ring_advance(struct wb_read *r, uint64_t to)
 	r->dropped = to;
 	c = from + WB_READ_RING > to ? from + WB_READ_RING : to;
 	for (; c < to + WB_READ_RING && c < r->looked; c++)
-		wb_ring_set(r, c, !r->ours);
+		wb_ring_set(r, c, r->ours ? WB_READ_ALL_PIECES : 0);
 }
 
 /* The first chunk a reader that reached `end` cannot have touched through readahead. */
@@ -43,7 +56,6 @@ uint64_t wb_clean_from(uint64_t end, uint64_t chunk)
 	return (end + reach + chunk - 1) / chunk;
 }
 
-/* Claim chunks [r->looked, to) for looking: foreign until a look says otherwise. */
 void wb_read_claim(struct wb_read *r, uint64_t to, struct wb_read_plan *plan)
 {
 	if (to > r->dropped + WB_READ_RING)
@@ -51,18 +63,15 @@ void wb_read_claim(struct wb_read *r, uint64_t to, struct wb_read_plan *plan)
 	plan->look_from = r->looked;
 	plan->look_to = to > r->looked ? to : r->looked;
 	for (uint64_t c = plan->look_from; c < plan->look_to; c++)
-		wb_ring_set(r, c, true);
+		wb_ring_set(r, c, 0);
 	r->looked = plan->look_to;
 	plan->epoch = r->epoch;
 }
 
-/* A read of `got` bytes at `start` completed (`eof`: it returned 0). Updates the
- * stream and fills *plan with what to look at and what to drop. False when the
- * file turns out to be read a second time: leave it alone from now on. */
 bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint64_t got,
 		  bool eof, struct wb_read_plan *plan)
 {
-	uint64_t end = start + got, target, c, from;
+	uint64_t end = start + got, target, c;
 
 	memset(plan, 0, sizeof(*plan));
 	if (start != r->next) {
@@ -72,7 +81,6 @@ bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint64_t go
 		 * longer be told apart from pages we brought in. */
 		r->streak = 0;
 		r->dropped = r->looked = start / chunk;
-		r->foreign = r->ours ? 0 : ~0ULL;
 		r->epoch++;
 	}
 	r->next = end;
@@ -83,34 +91,58 @@ bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint64_t go
 		target = eof ? r->looked : end / chunk - 1;
 		if (target > r->looked)
 			target = r->looked;
-		c = r->dropped;
-		while (c < target) {
-			if (wb_ring_foreign(r, c)) {
-				c++;
-				continue;
-			}
-			if (plan->runs == WB_READ_DROP_RUNS)
-				break;
-			from = c;
-			while (c < target && !wb_ring_foreign(r, c))
-				c++;
-			plan->drop_from[plan->runs] = from;
-			plan->drop_to[plan->runs++] = c;
+		plan->drop_first = r->dropped;
+		plan->drop_limit = r->ours ? UINT64_MAX : r->size;
+		for (c = r->dropped; c < target; c++) {
+			plan->drop[plan->drop_chunks++] = wb_ring_ours(r, c);
+			plan->first_drop = plan->first_drop || plan->drop[c - r->dropped];
 		}
-		wb_ring_advance(r, c);
-		plan->first_drop = plan->runs && !r->dropping;
-		if (plan->runs)
-			r->dropping = true;
+		wb_ring_advance(r, target > r->dropped ? target : r->dropped);
+		plan->first_drop = plan->first_drop && !r->dropping;
+		r->dropping = r->dropping || plan->first_drop;
 	}
 	if (!eof) {
 		/* Chunks now within reach that were not looked at in time are unknown;
-		 * look at the next one that is clean, assuming the next read is as long. */
-		target = wb_clean_from(end + got, chunk);
+		 * look at the clean ones the next read may reach, assuming it is as
+		 * long as this one (all of them: a read longer than a chunk needs more
+		 * than one new look per read), and one more. */
+		target = wb_clean_from(end, chunk);
 		for (c = r->looked; c < target && c < r->dropped + WB_READ_RING; c++)
-			wb_ring_set(r, c, !r->ours);
+			wb_ring_set(r, c, r->ours ? WB_READ_ALL_PIECES : 0);
 		if (r->looked < target)
 			r->looked = target < r->dropped + WB_READ_RING ? target : r->dropped + WB_READ_RING;
-		wb_read_claim(r, target + 1, plan);
+		wb_read_claim(r, wb_clean_from(end + got, chunk) + 1, plan);
 	}
 	return true;
+}
+
+bool wb_read_plan_run(const struct wb_read_plan *plan, uint64_t chunk, unsigned int *at,
+		      uint64_t *from, uint64_t *to)
+{
+	uint64_t piece = wb_read_piece(chunk);
+	unsigned int pieces = wb_read_pieces(chunk);
+	bool found = false;
+
+	for (; *at < plan->drop_chunks * WB_READ_PIECES; (*at)++) {
+		unsigned int i = *at / WB_READ_PIECES, p = *at % WB_READ_PIECES;
+		uint64_t c = plan->drop_first + i, lo = c * chunk + p * piece, hi = lo + piece;
+
+		if (p >= pieces)
+			continue; /* past the chunk's last piece: the next chunk follows on */
+		if (hi > (c + 1) * chunk)
+			hi = (c + 1) * chunk;
+		/* Beyond the size at the first look: another writer's pages. */
+		if (hi > plan->drop_limit)
+			hi = plan->drop_limit;
+		if (!((plan->drop[i] >> p) & 1) || lo >= hi || (found && lo != *to)) {
+			if (found)
+				break;
+			continue;
+		}
+		if (!found)
+			*from = lo;
+		*to = hi;
+		found = true;
+	}
+	return found;
 }

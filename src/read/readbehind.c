@@ -1,5 +1,6 @@
 /* Drop-behind of big sequential reads: following a file's reads, looking at who
- * cached each chunk, dropping ours behind the reader. */
+ * cached each piece of each chunk, dropping ours behind the reader. The plain
+ * logic (what to look at, what to drop) is core/readstep.c. */
 #define _GNU_SOURCE
 #include "readbehind.h"
 
@@ -24,32 +25,36 @@
 
 /* ---- the kernel's side: looks (readowner.c) and drops ---- */
 
-/* Look at chunks [from, to) and record the ones that are ours, unless the stream
- * restarted meanwhile (the answers would be about other chunks' bits). */
+/* Look at chunks [from, to) and record which of their pieces are ours, unless
+ * the stream restarted meanwhile (the answers would be about other chunks). */
 static void wb_read_look(int fd, struct wb_slot *slot, uint64_t from, uint64_t to,
 			 uint32_t epoch)
 {
 	struct wb_read *r = &slot->file->read;
-	uint64_t ours = 0, size = r->size;
+	uint64_t size = r->size, chunk = wb_cfg.chunk, piece = wb_read_piece(chunk);
+	uint16_t ours[WB_READ_RING];
+	bool any = false;
 
-	if (to - from > 64)
-		to = from + 64;
-	for (uint64_t c = from; c < to; c++)
-		if (r->ours || wb_chunk_ours(fd, c * wb_cfg.chunk, wb_cfg.chunk, size))
-			ours |= 1ULL << (c - from);
-	if (!ours || !wb_slot_lock(slot))
+	if (to - from > WB_READ_RING)
+		to = from + WB_READ_RING;
+	for (uint64_t c = from; c < to; c++) {
+		ours[c - from] = r->ours ? WB_READ_ALL_PIECES
+					 : (uint16_t)wb_range_uncached(fd, c * chunk, chunk, piece, size);
+		any = any || ours[c - from];
+	}
+	if (!any || !wb_slot_lock(slot))
 		return;
 	if (r->epoch == epoch)
 		for (uint64_t c = from; c < to; c++)
-			if ((ours >> (c - from)) & 1)
-				wb_ring_set(r, c, false);
+			if (ours[c - from])
+				wb_ring_set(r, c, ours[c - from]);
 	wb_slot_unlock(slot);
 }
 
 static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan *plan)
 {
 	struct wb_file *file = slot->file;
-	uint64_t chunk = wb_cfg.chunk;
+	uint64_t from, to;
 
 	/* The fd may have been closed and reused behind our back: never drop another
 	 * file's pages. */
@@ -59,12 +64,10 @@ static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan
 	}
 	if (plan->first_drop)
 		wb_read_remember(file->id.dev, file->id.ino);
-	for (unsigned int i = 0; i < plan->runs; i++) {
-		uint64_t off = plan->drop_from[i] * chunk;
-		uint64_t len = (plan->drop_to[i] - plan->drop_from[i]) * chunk;
+	for (unsigned int at = 0; wb_read_plan_run(plan, wb_cfg.chunk, &at, &from, &to);) {
 		wb_log(WB_LOG_DEBUG, "fd %d: read behind, dropping %llu+%llu", fd,
-		       (unsigned long long)off, (unsigned long long)len);
-		(void)wb_sys_fadvise_dontneed(fd, off, len);
+		       (unsigned long long)from, (unsigned long long)(to - from));
+		(void)wb_sys_fadvise_dontneed(fd, from, to - from);
 	}
 }
 
@@ -111,7 +114,6 @@ decided:
 		r->next = start;
 		r->streak = 0;
 		r->dropped = r->looked = start / chunk;
-		r->foreign = ours ? 0 : ~0ULL;
 		__atomic_store_n(&r->sample_due, chunk / WB_READ_SAMPLE_SHARE, __ATOMIC_RELAXED);
 		wb_read_claim(r, wb_clean_from(start + len, chunk) + 1, &plan);
 		if (!__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) && at < 0) {
@@ -172,7 +174,7 @@ static void wb_read_account(int fd, struct wb_slot *slot, uint64_t start, uint64
 	}
 	if (plan.look_to > plan.look_from)
 		wb_read_look(fd, slot, plan.look_from, plan.look_to, plan.epoch);
-	if (plan.runs)
+	if (plan.drop_chunks)
 		wb_read_drop(fd, slot, &plan);
 }
 
