@@ -94,6 +94,35 @@ void wb_read_remember(dev_t dev, ino_t ino)
 			 __ATOMIC_RELAXED);
 }
 
+static uint64_t wb_written_ring[WB_READ_SEEN];
+static unsigned int wb_written_next;
+
+void wb_written_remember(dev_t dev, ino_t ino)
+{
+	uint64_t hash = wb_inode_hash(dev, ino);
+	unsigned int i;
+
+	if (wb_written_recently(dev, ino))
+		return;
+	i = __atomic_fetch_add(&wb_written_next, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&wb_written_ring[i % WB_READ_SEEN], hash, __ATOMIC_RELAXED);
+}
+
+bool wb_written_recently(dev_t dev, ino_t ino)
+{
+	uint64_t hash = wb_inode_hash(dev, ino);
+
+	for (unsigned int i = 0; i < WB_READ_SEEN; i++)
+		if (__atomic_load_n(&wb_written_ring[i], __ATOMIC_RELAXED) == hash)
+			return true;
+	return false;
+}
+
+bool wb_written_any(void)
+{
+	return __atomic_load_n(&wb_written_next, __ATOMIC_RELAXED) != 0;
+}
+
 /* Each slot's lock is held only to compare (we hold no other). */
 bool wb_written_here(dev_t dev, ino_t ino)
 {

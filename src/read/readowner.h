@@ -27,6 +27,12 @@ bool wb_cachestat_usable(void);
 bool wb_read_seen(dev_t dev, ino_t ino);
 void wb_read_remember(dev_t dev, ino_t ino);
 
+/* Files this process wrote and closed (the last 16): what it maps of them
+ * later is its own read-back. wb_written_any(): one was remembered. */
+void wb_written_remember(dev_t dev, ino_t ino);
+bool wb_written_recently(dev_t dev, ino_t ino);
+bool wb_written_any(void);
+
 /* Does this process hold the file open on a tracked fd that wrote to it? Then
  * what it reads back is its own (the write side drops it too). Scans the fd
  * table: once per big file. */

@@ -91,7 +91,11 @@ extern struct wb_real_table wb_real;
 	X(int, __vdprintf_chk, (int, int, const char *, va_list))                         \
 	X(long, syscall, (long, ...))                                                    \
 	X(int, lockf, (int, int, off_t))                                                 \
-	X(int, lockf64, (int, int, off64_t))
+	X(int, lockf64, (int, int, off64_t))                                             \
+	X(void *, mmap, (void *, size_t, int, int, int, off_t))                          \
+	X(void *, mmap64, (void *, size_t, int, int, int, off64_t))                      \
+	X(int, munmap, (void *, size_t))                                                 \
+	X(int, msync, (void *, size_t, int))
 
 struct wb_next_table {
 #define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;
@@ -107,6 +111,14 @@ extern struct wb_next_table wb_next;
 	(__builtin_expect(wb_next.name != NULL, 1) ? wb_next.name : (wb_next_resolve(), wb_next.name))
 
 void wb_next_resolve(void);
+
+/* The next mmap family, or the raw system call while the table is not filled:
+ * never dlsym from here, since a program's allocator maps memory through these
+ * doors, from inside dlsym's own allocations too. Same results and errno. */
+void *real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off);
+int real_munmap(void *addr, size_t len);
+int real_msync(void *addr, size_t len, int flags);
 
 /* Fill wb_real with dlsym(RTLD_NEXT). Returns the name of the first missing
  * required symbol, or NULL when all were found. Call once (init.c does). */
