@@ -143,6 +143,8 @@ PY
 	"$BIN/wbmap" many "$WORK/many" 200 >"$WORK/plain.out"
 	diff "$WORK/plain.out" "$WORK/shim.out"
 	# the program's own fstat per file, nothing more
-	grep -E '^[0-9]+ +(fstatfs|fcntl|cachestat|syscall_0x1c3|fadvise64|madvise)\(' "$WORK/t" | head -5 || true
-	[ "$(grep -cE '^[0-9]+ +(fstatfs|fcntl|cachestat|syscall_0x1c3|fadvise64|madvise)\(' "$WORK/t" || true)" -eq 0 ]
+	# (a sanitizer's runtime makes madvise calls of its own: only ours count)
+	ours='^[0-9]+ +((fstatfs|fcntl|cachestat|syscall_0x1c3)\(|fadvise64\(.*DONTNEED|madvise\(.*MADV_PAGEOUT)'
+	grep -E "$ours" "$WORK/t" | head -5 || true
+	[ "$(grep -cE "$ours" "$WORK/t" || true)" -eq 0 ]
 }
