@@ -1,7 +1,8 @@
 /* Pages of a file kept hot by another process (an index's pages), and a count of
  * them in the page cache.
- *   wbhot touch FILE STRIDE   read the first byte of every STRIDE-th page, with
- *                             readahead off: only those pages come in
+ *   wbhot touch FILE STRIDE [BYTES]  read the first byte of every STRIDE-th page
+ *                             (of the first BYTES only), with readahead off:
+ *                             only those pages come in
  *   wbhot count FILE STRIDE   print how many of those pages are cached (mincore) */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,8 +23,8 @@ int main(int argc, char **argv)
 	char byte;
 	int fd;
 
-	if (argc != 4 || (strcmp(argv[1], "touch") && strcmp(argv[1], "count"))) {
-		fprintf(stderr, "usage: wbhot touch|count FILE STRIDE\n");
+	if (argc < 4 || argc > 5 || (strcmp(argv[1], "touch") && strcmp(argv[1], "count"))) {
+		fprintf(stderr, "usage: wbhot touch|count FILE STRIDE [BYTES]\n");
 		return 2;
 	}
 	stride = strtoul(argv[3], NULL, 10);
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 	}
 	pages = ((unsigned long)st.st_size + (unsigned long)page - 1) / (unsigned long)page;
 	if (!strcmp(argv[1], "touch")) {
+		if (argc == 5 && strtoul(argv[4], NULL, 10) / (unsigned long)page < pages)
+			pages = strtoul(argv[4], NULL, 10) / (unsigned long)page;
 		posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 		for (unsigned long p = 0; p < pages; p += stride)
 			if (pread(fd, &byte, 1, (off_t)(p * (unsigned long)page)) != 1) {
