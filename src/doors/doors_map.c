@@ -1,5 +1,6 @@
-/* The exported mmap family: thin doors into the mapped-file policy (readmap.c). */
+/* The exported mmap family (mmap, mmap64, munmap, msync, mremap): thin doors into the mapped-file policy (readmap.c). */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 
@@ -42,5 +43,20 @@ WB_EXPORT int munmap(void *addr, size_t len)
 WB_EXPORT int msync(void *addr, size_t len, int flags)
 {
 	return wb_msync(addr, len, flags);
+}
+
+/* The new address is there only with MREMAP_FIXED; passing it on otherwise is
+ * what glibc does too (the kernel ignores it). */
+WB_EXPORT void *mremap(void *addr, size_t len, size_t new_len, int flags, ...)
+{
+	void *new_addr = NULL;
+	va_list ap;
+
+	if (flags & MREMAP_FIXED) {
+		va_start(ap, flags);
+		new_addr = va_arg(ap, void *);
+		va_end(ap);
+	}
+	return wb_mremap(addr, len, new_len, flags, new_addr);
 }
 #endif

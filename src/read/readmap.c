@@ -39,6 +39,7 @@ struct wb_map {
 	bool shared_write; /* MAP_SHARED and PROT_WRITE: its stores go to the file */
 	bool ours;         /* written by this process: every page is its own */
 	int fd;            /* the program's fd at mmap time: checked before each use */
+	pid_t pid;         /* the process that mapped it (a vfork child shares the table) */
 	struct wb_identity id;
 	uintptr_t start;   /* as mapped: start + len */
 	uint64_t len;      /* bytes, page aligned */
@@ -332,6 +333,7 @@ void *wb_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, wb
 	    st.st_dev == m.id.dev && st.st_ino == m.id.ino) {
 		m.used = m.mapped = true;
 		m.fd = fd;
+		m.pid = (pid_t)wb_syscall(SYS_getpid, 0);
 		m.start = m.lo = (uintptr_t)got;
 		m.len = len;
 		m.hi = m.start + ((len + 4095) & ~(size_t)4095);
@@ -375,17 +377,38 @@ int wb_msync(void *addr, size_t len, int flags)
 	return ret;
 }
 
+void *wb_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_addr)
+{
+	void *got = real_mremap(addr, len, new_len, flags, new_addr);
+	int err = errno;
+
+	if (got != MAP_FAILED && __atomic_load_n(&wb_maps_used, __ATOMIC_RELAXED) && wb_maps_take()) {
+		for (unsigned int i = 0; i < WB_MAP_RECORDS; i++) {
+			struct wb_map *m = &wb_maps[i];
+			if (m->used && m->mapped && m->lo < (uintptr_t)addr + len && m->hi > (uintptr_t)addr)
+				wb_map_free(m);
+		}
+		wb_maps_give();
+	}
+	errno = err;
+	return got;
+}
+
 /* Unmapped shared writes on fd (or on any fd: -1) are dropped as far as clean;
  * `forget`: and no longer remembered. */
 static void wb_map_settle(int fd, bool forget)
 {
+	pid_t self = (pid_t)wb_syscall(SYS_getpid, 0);
 	struct wb_map m;
 
 	for (unsigned int i = 0; i < WB_MAP_RECORDS; i++) {
 		bool found = false;
 		if (!wb_maps_take())
 			return;
-		if (wb_maps[i].used && !wb_maps[i].mapped && (fd < 0 || wb_maps[i].fd == fd)) {
+		/* Not in a vfork child (Python's subprocess closes fds there): the
+		 * records are the parent's. */
+		if (wb_maps[i].used && !wb_maps[i].mapped && wb_maps[i].pid == self &&
+		    (fd < 0 || wb_maps[i].fd == fd)) {
 			m = wb_maps[i];
 			found = true;
 			if (forget)

@@ -28,6 +28,8 @@ typedef void *(*wb_mmap_fn)(void *, size_t, int, int, int, off_t);
 void *wb_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, wb_mmap_fn real);
 int wb_munmap(void *addr, size_t len);
 int wb_msync(void *addr, size_t len, int flags);
+/* A remembered mapping that moves or changes size is forgotten (nothing dropped). */
+void *wb_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_addr);
 
 /* Before the program's close of fd, and after its fsync/fdatasync returned
  * `ret`: drop what is clean of the file's unmapped shared writes. */

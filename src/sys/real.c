@@ -168,6 +168,15 @@ int real_msync(void *addr, size_t len, int flags)
 	return fn ? fn(addr, len, flags) : (int)wb_syscall_errno(SYS_msync, addr, len, flags);
 }
 
+void *real_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_addr)
+{
+	void *(*fn)(void *, size_t, size_t, int, ...) = __atomic_load_n(&wb_next.mremap, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		return fn(addr, len, new_len, flags, new_addr);
+	return (void *)wb_syscall_errno(SYS_mremap, addr, len, new_len, flags, new_addr);
+}
+
 #ifndef SYS_cachestat
 #define SYS_cachestat 451 /* the same number on every architecture */
 #endif

@@ -95,7 +95,8 @@ extern struct wb_real_table wb_real;
 	X(void *, mmap, (void *, size_t, int, int, int, off_t))                          \
 	X(void *, mmap64, (void *, size_t, int, int, int, off64_t))                      \
 	X(int, munmap, (void *, size_t))                                                 \
-	X(int, msync, (void *, size_t, int))
+	X(int, msync, (void *, size_t, int))                                             \
+	X(void *, mremap, (void *, size_t, size_t, int, ...))
 
 struct wb_next_table {
 #define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;
@@ -119,6 +120,7 @@ void *real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 void *real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off);
 int real_munmap(void *addr, size_t len);
 int real_msync(void *addr, size_t len, int flags);
+void *real_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_addr);
 
 /* Fill wb_real with dlsym(RTLD_NEXT). Returns the name of the first missing
  * required symbol, or NULL when all were found. Call once (init.c does). */
