@@ -261,7 +261,8 @@ static unsigned int wb_map_take_range(uintptr_t start, uint64_t len, struct wb_m
 	return n;
 }
 
-#define WB_MAP_AT_ONCE 8U
+/* Records one munmap handles (on the stack: a signal handler may munmap). */
+#define WB_MAP_AT_ONCE 4U
 
 /* What goes with [addr, addr + len): the records taken out, and their fds checked. */
 struct wb_map_gone {
