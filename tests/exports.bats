@@ -9,7 +9,7 @@ load common
 	diff -u "$WORK/doors" "$WORK/got"
 	for sym in write pwrite pwrite64 writev pwritev pwritev64 pwritev2 pwritev64v2 lseek lseek64 \
 		close fsync fdatasync copy_file_range sendfile splice fwrite fclose open dup2 close_range \
-		read pread pread64 readv preadv preadv2 fread getline getdelim; do
+		read pread pread64 readv preadv preadv2 fread getline getdelim mmap mmap64 munmap msync mremap; do
 		grep -qx "$sym" "$WORK/got"
 	done
 	! grep -q '^wb_\|^real_' "$WORK/got"

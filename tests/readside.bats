@@ -129,6 +129,78 @@ trace_after() {   # RAW PATTERN N
 	[ "$res" -le $((16 * MiB + 2 * CHUNK)) ]
 }
 
+# Cached pages of FILE among every STRIDE-th page ("CACHED OF").
+hot_cached() {   # FILE STRIDE
+	"$BIN/wbhot" count "$1" "$2"
+}
+
+# Another process keeps every 16th page of the first BYTES of FILE hot (an index
+# a database reads), for at most a minute: the machine's own reclaim (or another
+# test's drop_caches) may take a page, and it comes back as it would.
+keep_hot() {   # FILE BYTES
+	"$BIN/wbhot" touch "$1" 16 "$2"
+	timeout 60 bash -c 'while :; do "$0" touch "$1" 16 "$2"; sleep 0.05; done' \
+		"$BIN/wbhot" "$1" "$2" &
+	HOT_PID=$!
+}
+
+stop_hot() {
+	kill "$HOT_PID" 2>/dev/null || true
+	wait "$HOT_PID" 2>/dev/null || true
+}
+
+# Bytes of FILE that fadvise(DONTNEED) calls in trace OUT dropped below offset
+# LIMIT (all of them without a limit).
+dropped_below() {   # OUT FILE [LIMIT]
+	sed -nE "s/^fadvise64\\([0-9]+<[^>]*$2>, ([0-9]+), ([0-9]+), .*DONTNEED.*/\\1 \\2/p" "$1" |
+		awk -v limit="${3:-0}" '{ end = $1 + $2; if (limit && end > limit) end = limit;
+			if (end > $1) sum += end - $1 } END { print sum + 0 }'
+}
+
+@test "sparse hot pages (every 16th page kept hot by another process): cat leaves every one cached" {
+	require_disk_fs
+	cold_file "$WORK/index" $BIG
+	# Without the shim: the hot pages stay (and so does what cat brought in).
+	keep_hot "$WORK/index" $BIG
+	cat "$WORK/index" >/dev/null
+	stop_hot
+	read -r plain total < <(hot_cached "$WORK/index" 16)
+	echo "plain: $plain of $total hot pages cached"
+	make_cold "$WORK/index"
+	keep_hot "$WORK/index" $BIG
+	trace_read "$WORK/t" cat "$WORK/index" >/dev/null
+	stop_hot
+	read -r shimmed total < <(hot_cached "$WORK/index" 16)
+	echo "wbshim: $shimmed of $total hot pages cached"
+	grep DONTNEED "$WORK/t" | head -5 || true
+	# Every 256 KiB piece holds hot pages: nothing of the file is dropped (a
+	# piece whose hot pages the machine took just before cat looked may go).
+	dropped=$(dropped_below "$WORK/t" index)
+	echo "dropped: $dropped bytes"
+	[ "$dropped" -le $((BIG / 10)) ]
+	[ "$shimmed" -ge $((plain * 9 / 10)) ]
+}
+
+@test "hot pages in the first quarter only: they stay, the cold rest of the file is dropped" {
+	require_disk_fs
+	cold_file "$WORK/index" $BIG
+	# Every 16th page of the first 16 MiB hot (the file's first quarter).
+	keep_hot "$WORK/index" $((16 * MiB))
+	read -r before total < <(hot_cached "$WORK/index" 16)
+	echo "before: $before of $total hot pages cached"
+	trace_read "$WORK/t" cat "$WORK/index" >/dev/null
+	stop_hot
+	fincore "$WORK/index"
+	# Nothing (or next to nothing, see above) of the hot quarter is dropped ...
+	dropped=$(dropped_below "$WORK/t" index $((16 * MiB)))
+	echo "dropped in the hot quarter: $dropped bytes"
+	[ "$dropped" -le $((16 * MiB / 10)) ]
+	# ... and the cold rest is dropped behind the reader.
+	res=$(resident_bytes "$WORK/index")
+	echo "resident $res, bound $((16 * MiB + 2 * CHUNK))"
+	[ "$res" -le $((16 * MiB + 2 * CHUNK)) ]
+}
+
 @test "small files are left alone: no fadvise, no cachestat, still cached" {
 	require_disk_fs
 	cold_file "$WORK/small" $((2 * CHUNK))

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "readmap.h"
 #include "real.h"
 
 #define WB_EXPORT __attribute__((visibility("default")))
@@ -62,15 +63,22 @@ WB_EXPORT off_t lseek64(int fd, off_t off, int whence)
 
 WB_EXPORT int close(int fd)
 {
+	wb_map_fd_closing(fd);
 	return wb_close(fd);
 }
 
 WB_EXPORT int fsync(int fd)
 {
-	return wb_sync(fd, real_fsync);
+	int ret = wb_sync(fd, real_fsync);
+
+	wb_map_fd_synced(fd, ret);
+	return ret;
 }
 
 WB_EXPORT int fdatasync(int fd)
 {
-	return wb_sync(fd, real_fdatasync);
+	int ret = wb_sync(fd, real_fdatasync);
+
+	wb_map_fd_synced(fd, ret);
+	return ret;
 }

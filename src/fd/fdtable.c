@@ -5,6 +5,8 @@
 #include <sched.h>
 #include <sys/mman.h>
 
+#include "syscall.h"
+
 struct wb_slot *wb_pages[WB_MAX_PAGES];
 
 /* Slot locks this thread holds or is acquiring; see the protocol in fdtable.h.
@@ -13,12 +15,18 @@ struct wb_slot *wb_pages[WB_MAX_PAGES];
 static __thread unsigned int wb_locks_held __attribute__((tls_model("initial-exec")));
 
 /* mmap rather than malloc: async-signal-safe, and independent of the program's
- * allocator (which might itself write to a file we track). */
+ * allocator (which might itself write to a file we track). The raw system call:
+ * mmap and munmap are doors of ours. */
 static void *wb_alloc(uint64_t bytes)
 {
-	void *mem = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-	return mem == MAP_FAILED ? NULL : mem;
+	long mem = wb_syscall(SYS_mmap, NULL, bytes, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return (unsigned long)mem > -4096UL ? NULL : (void *)mem;
+}
+
+static void wb_free(void *mem, uint64_t bytes)
+{
+	(void)wb_syscall(SYS_munmap, mem, bytes);
 }
 
 struct wb_slot *wb_slot_get(int fd)
@@ -36,7 +44,7 @@ struct wb_slot *wb_slot_get(int fd)
 			return NULL;
 		if (!__atomic_compare_exchange_n(&wb_pages[index], &expected, page, 0,
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			munmap(page, (size_t)bytes); /* another thread won the race */
+			wb_free(page, bytes); /* another thread won the race */
 			page = expected;
 		}
 	}
@@ -56,7 +64,7 @@ struct wb_file *wb_slot_file(struct wb_slot *slot, uint64_t pipe_bytes)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&slot->file, &expected, file, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
-		munmap(file, (size_t)bytes);
+		wb_free(file, bytes);
 		file = expected;
 	}
 	return file;

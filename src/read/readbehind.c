@@ -1,5 +1,6 @@
 /* Drop-behind of big sequential reads: following a file's reads, looking at who
- * cached each chunk, dropping ours behind the reader. */
+ * cached each piece of each chunk, dropping ours behind the reader. The plain
+ * logic (what to look at, what to drop) is core/readstep.c. */
 #define _GNU_SOURCE
 #include "readbehind.h"
 
@@ -14,179 +15,46 @@
 #include "init.h"
 #include "log.h"
 #include "readowner.h"
+#include "readstep.h"
 #include "real.h"
 #include "track.h"
 
-/* Drop-behind starts once more than this many chunks were read sequentially:
- * smaller files are left to the kernel, like small written files. */
-#define WB_READ_AFTER_CHUNKS 2
-/* How far ahead of the reader the kernel's readahead may already have brought
- * pages in: two windows of read_ahead_kb, doubled by POSIX_FADV_SEQUENTIAL (cat
- * asks for it); 8 MiB windows are common (virtio disks; btrfs' minimum is 4 MiB).
- * A chunk is looked at while it is still farther than this from the reader, so
- * what the look counts was not brought in by us. */
-#define WB_READ_REACH (32ULL << 20)
-/* Chunks whose ownership is remembered at once (bits of wb_read.foreign). */
-#define WB_READ_RING 64U
-/* Look no more than this many chunks ahead (tiny chunks): further is not remembered. */
-#define WB_READ_LOOK_MAX 48U
 /* stdio reads are seen through a sample of the file offset (one lseek) every
  * chunk/this bytes the program took from the stream. */
 #define WB_READ_SAMPLE_SHARE 8U
-/* Separate ranges dropped after one read at most (the rest after the next). */
-#define WB_READ_DROP_RUNS 4U
-
-/* What one read changes, decided under the slot lock, done after it. */
-struct wb_read_plan {
-	uint64_t look_from, look_to; /* chunks to look at (claimed as foreign meanwhile) */
-	uint32_t epoch;              /* the stream the looks belong to */
-	unsigned int runs;           /* chunk ranges to drop */
-	uint64_t drop_from[WB_READ_DROP_RUNS], drop_to[WB_READ_DROP_RUNS];
-	bool first_drop;             /* this file's first: remember its inode */
-};
-
-/* ---- plain logic: the ownership ring and one read's step ---- */
-
-static bool wb_ring_foreign(const struct wb_read *r, uint64_t c)
-{
-	if (c < r->dropped || c >= r->looked || c >= r->dropped + WB_READ_RING)
-		return true;
-	return (r->foreign >> (c % WB_READ_RING)) & 1;
-}
-
-static void wb_ring_set(struct wb_read *r, uint64_t c, bool foreign)
-{
-	uint64_t bit = 1ULL << (c % WB_READ_RING);
-
-	if (c < r->dropped || c >= r->dropped + WB_READ_RING)
-		return; /* no room: wb_ring_foreign says foreign, which is safe */
-	r->foreign = foreign ? r->foreign | bit : r->foreign & ~bit;
-}
-
-/* Everything below chunk `to` is done. Chunks that now enter the ring at its top
- * were looked at when there was no room for the answer: unknown, so foreign. */
-static void wb_ring_advance(struct wb_read *r, uint64_t to)
-{
-	uint64_t from = r->dropped, c;
-
-	if (to <= from)
-		return;
-	r->dropped = to;
-	c = from + WB_READ_RING > to ? from + WB_READ_RING : to;
-	for (; c < to + WB_READ_RING && c < r->looked; c++)
-		wb_ring_set(r, c, !r->ours);
-}
-
-/* The first chunk a reader that reached `end` cannot have touched through readahead. */
-static uint64_t wb_clean_from(uint64_t end, uint64_t chunk)
-{
-	uint64_t reach = WB_READ_REACH;
-
-	if (reach > WB_READ_LOOK_MAX * chunk)
-		reach = WB_READ_LOOK_MAX * chunk;
-	return (end + reach + chunk - 1) / chunk;
-}
-
-/* Claim chunks [r->looked, to) for looking: foreign until a look says otherwise. */
-static void wb_read_claim(struct wb_read *r, uint64_t to, struct wb_read_plan *plan)
-{
-	if (to > r->dropped + WB_READ_RING)
-		to = r->dropped + WB_READ_RING;
-	plan->look_from = r->looked;
-	plan->look_to = to > r->looked ? to : r->looked;
-	for (uint64_t c = plan->look_from; c < plan->look_to; c++)
-		wb_ring_set(r, c, true);
-	r->looked = plan->look_to;
-	plan->epoch = r->epoch;
-}
-
-/* A read of `got` bytes at `start` completed (`eof`: it returned 0). Updates the
- * stream and fills *plan with what to look at and what to drop. False when the
- * file turns out to be read a second time: leave it alone from now on. */
-static bool wb_read_step(struct wb_read *r, uint64_t chunk, uint64_t start, uint64_t got,
-			 bool eof, struct wb_read_plan *plan)
-{
-	uint64_t end = start + got, target, c, from;
-
-	memset(plan, 0, sizeof(*plan));
-	if (start != r->next) {
-		if (start == 0 && r->dropping)
-			return false; /* back to the start of what we dropped: a re-read */
-		/* A new stream: what lies within readahead reach of its start can no
-		 * longer be told apart from pages we brought in. */
-		r->streak = 0;
-		r->dropped = r->looked = start / chunk;
-		r->foreign = r->ours ? 0 : ~0ULL;
-		r->epoch++;
-	}
-	r->next = end;
-	r->streak += got;
-	if (r->streak > WB_READ_AFTER_CHUNKS * chunk) {
-		/* Keep the chunk before the reader's (readahead, a reader stepping back);
-		 * at end of file, nothing. */
-		target = eof ? r->looked : end / chunk - 1;
-		if (target > r->looked)
-			target = r->looked;
-		c = r->dropped;
-		while (c < target) {
-			if (wb_ring_foreign(r, c)) {
-				c++;
-				continue;
-			}
-			if (plan->runs == WB_READ_DROP_RUNS)
-				break;
-			from = c;
-			while (c < target && !wb_ring_foreign(r, c))
-				c++;
-			plan->drop_from[plan->runs] = from;
-			plan->drop_to[plan->runs++] = c;
-		}
-		wb_ring_advance(r, c);
-		plan->first_drop = plan->runs && !r->dropping;
-		if (plan->runs)
-			r->dropping = true;
-	}
-	if (!eof) {
-		/* Chunks now within reach that were not looked at in time are unknown;
-		 * look at the next one that is clean, assuming the next read is as long. */
-		target = wb_clean_from(end + got, chunk);
-		for (c = r->looked; c < target && c < r->dropped + WB_READ_RING; c++)
-			wb_ring_set(r, c, !r->ours);
-		if (r->looked < target)
-			r->looked = target < r->dropped + WB_READ_RING ? target : r->dropped + WB_READ_RING;
-		wb_read_claim(r, target + 1, plan);
-	}
-	return true;
-}
 
 /* ---- the kernel's side: looks (readowner.c) and drops ---- */
 
-/* Look at chunks [from, to) and record the ones that are ours, unless the stream
- * restarted meanwhile (the answers would be about other chunks' bits). */
+/* Look at chunks [from, to) and record which of their pieces are ours, unless
+ * the stream restarted meanwhile (the answers would be about other chunks). */
 static void wb_read_look(int fd, struct wb_slot *slot, uint64_t from, uint64_t to,
 			 uint32_t epoch)
 {
 	struct wb_read *r = &slot->file->read;
-	uint64_t ours = 0, size = r->size;
+	uint64_t size = r->size, chunk = wb_cfg.chunk, piece = wb_read_piece(chunk);
+	uint16_t ours[WB_READ_RING];
+	bool any = false;
 
-	if (to - from > 64)
-		to = from + 64;
-	for (uint64_t c = from; c < to; c++)
-		if (r->ours || wb_chunk_ours(fd, c * wb_cfg.chunk, wb_cfg.chunk, size))
-			ours |= 1ULL << (c - from);
-	if (!ours || !wb_slot_lock(slot))
+	if (to - from > WB_READ_RING)
+		to = from + WB_READ_RING;
+	for (uint64_t c = from; c < to; c++) {
+		ours[c - from] = r->ours ? WB_READ_ALL_PIECES
+					 : (uint16_t)wb_range_uncached(fd, c * chunk, chunk, piece, size);
+		any = any || ours[c - from];
+	}
+	if (!any || !wb_slot_lock(slot))
 		return;
 	if (r->epoch == epoch)
 		for (uint64_t c = from; c < to; c++)
-			if ((ours >> (c - from)) & 1)
-				wb_ring_set(r, c, false);
+			if (ours[c - from])
+				wb_ring_set(r, c, ours[c - from]);
 	wb_slot_unlock(slot);
 }
 
 static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan *plan)
 {
 	struct wb_file *file = slot->file;
-	uint64_t chunk = wb_cfg.chunk;
+	uint64_t from, to;
 
 	/* The fd may have been closed and reused behind our back: never drop another
 	 * file's pages. */
@@ -196,12 +64,10 @@ static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan
 	}
 	if (plan->first_drop)
 		wb_read_remember(file->id.dev, file->id.ino);
-	for (unsigned int i = 0; i < plan->runs; i++) {
-		uint64_t off = plan->drop_from[i] * chunk;
-		uint64_t len = (plan->drop_to[i] - plan->drop_from[i]) * chunk;
+	for (unsigned int at = 0; wb_read_plan_run(plan, wb_cfg.chunk, &at, &from, &to);) {
 		wb_log(WB_LOG_DEBUG, "fd %d: read behind, dropping %llu+%llu", fd,
-		       (unsigned long long)off, (unsigned long long)len);
-		(void)wb_sys_fadvise_dontneed(fd, off, len);
+		       (unsigned long long)from, (unsigned long long)(to - from));
+		(void)wb_sys_fadvise_dontneed(fd, from, to - from);
 	}
 }
 
@@ -248,7 +114,6 @@ decided:
 		r->next = start;
 		r->streak = 0;
 		r->dropped = r->looked = start / chunk;
-		r->foreign = ours ? 0 : ~0ULL;
 		__atomic_store_n(&r->sample_due, chunk / WB_READ_SAMPLE_SHARE, __ATOMIC_RELAXED);
 		wb_read_claim(r, wb_clean_from(start + len, chunk) + 1, &plan);
 		if (!__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) && at < 0) {
@@ -309,7 +174,7 @@ static void wb_read_account(int fd, struct wb_slot *slot, uint64_t start, uint64
 	}
 	if (plan.look_to > plan.look_from)
 		wb_read_look(fd, slot, plan.look_from, plan.look_to, plan.epoch);
-	if (plan.runs)
+	if (plan.drop_chunks)
 		wb_read_drop(fd, slot, &plan);
 }
 

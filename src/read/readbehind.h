@@ -6,8 +6,8 @@
  * what lies more than one chunk behind the reader is dropped (POSIX_FADV_DONTNEED),
  * chunk by chunk, and at end of file the rest. Only pages the process brought in
  * itself: each chunk is looked at once with cachestat(2) while it is still beyond
- * the kernel's readahead reach, and one that was already cached (someone else's
- * hot data) is never dropped. Small files, random reads and files read a second
+ * the kernel's readahead reach, per piece of 256 KiB, and a piece that held any
+ * cached page then (someone else's hot data) is never dropped. Small files, random reads and files read a second
  * time are left alone. All three calls preserve errno. */
 #ifndef WB_READBEHIND_H
 #define WB_READBEHIND_H

@@ -7,27 +7,7 @@
 #include <unistd.h>
 
 #include "fdtable.h"
-#include "syscall.h"
-
-/* A chunk is someone else's when more than 1/this of its pages were cached before
- * we came near it. A partly cached chunk stays too, as it would without us. */
-#define WB_READ_FOREIGN_SHARE 8U
-
-/* cachestat(2), Linux 6.5; the headers may predate it. */
-#ifndef __NR_cachestat
-#define __NR_cachestat 451
-#endif
-struct wb_cachestat_range {
-	uint64_t off;
-	uint64_t len;
-};
-struct wb_cachestat {
-	uint64_t nr_cache;
-	uint64_t nr_dirty;
-	uint64_t nr_writeback;
-	uint64_t nr_evicted;
-	uint64_t nr_recently_evicted;
-};
+#include "real.h"
 
 /* Set once cachestat(2) returned ENOSYS. */
 static bool wb_cachestat_missing;
@@ -44,24 +24,46 @@ static uint64_t wb_page_size(void)
 	return page > 0 ? (uint64_t)page : 4096;
 }
 
-bool wb_chunk_ours(int fd, uint64_t off, uint64_t len, uint64_t size)
+/* Pages of [off, off + len) in the cache, or -1 (ENOSYS remembered). */
+static int64_t wb_cached_pages(int fd, uint64_t off, uint64_t len)
 {
-	struct wb_cachestat_range range = { off, len };
 	struct wb_cachestat stat;
-	uint64_t page, pages;
 
-	if (off >= size || __atomic_load_n(&wb_cachestat_missing, __ATOMIC_RELAXED))
-		return false; /* grown since the first look: another writer's pages */
-	if (size - off < len)
-		range.len = size - off;
-	if (wb_syscall_errno(__NR_cachestat, fd, &range, &stat, 0) != 0) {
+	if (wb_sys_cachestat(fd, off, len, &stat) != 0) {
 		if (errno == ENOSYS)
 			__atomic_store_n(&wb_cachestat_missing, true, __ATOMIC_RELAXED);
-		return false; /* EPERM (a file we may not write, 6.14+), anything: keep */
+		return -1;
 	}
-	page = wb_page_size();
-	pages = (range.len + page - 1) / page;
-	return stat.nr_cache * WB_READ_FOREIGN_SHARE <= pages;
+	return (int64_t)stat.cached;
+}
+
+uint64_t wb_range_uncached(int fd, uint64_t off, uint64_t len, uint64_t piece, uint64_t size)
+{
+	uint64_t end = off + len, bits = 0, page = wb_page_size();
+	unsigned int pieces;
+	int64_t cached;
+	int saved = errno;
+
+	if (off >= size || !piece || __atomic_load_n(&wb_cachestat_missing, __ATOMIC_RELAXED))
+		return 0; /* grown since the first look: another writer's pages */
+	if (end > size)
+		end = size;
+	if (end - off > 64 * piece)
+		end = off + 64 * piece;
+	pieces = (unsigned int)((end - off + piece - 1) / piece);
+	cached = wb_cached_pages(fd, off, end - off);
+	if (cached == 0)
+		bits = pieces == 64 ? ~0ULL : (1ULL << pieces) - 1;
+	else if (cached > 0 && pieces > 1 && (uint64_t)cached < (end - off + page - 1) / page)
+		/* Partly cached: which pieces hold none of it? */
+		for (unsigned int p = 0; p < pieces; p++) {
+			uint64_t from = off + p * piece;
+			uint64_t to = end - from > piece ? from + piece : end;
+			if (wb_cached_pages(fd, from, to - from) == 0)
+				bits |= 1ULL << p;
+		}
+	errno = saved;
+	return bits;
 }
 
 /* Best effort: a small ring of hashes, written without a lock. */
@@ -90,6 +92,35 @@ void wb_read_remember(dev_t dev, ino_t ino)
 
 	__atomic_store_n(&wb_read_seen_ring[i % WB_READ_SEEN], wb_inode_hash(dev, ino),
 			 __ATOMIC_RELAXED);
+}
+
+static uint64_t wb_written_ring[WB_READ_SEEN];
+static unsigned int wb_written_next;
+
+void wb_written_remember(dev_t dev, ino_t ino)
+{
+	uint64_t hash = wb_inode_hash(dev, ino);
+	unsigned int i;
+
+	if (wb_written_recently(dev, ino))
+		return;
+	i = __atomic_fetch_add(&wb_written_next, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&wb_written_ring[i % WB_READ_SEEN], hash, __ATOMIC_RELAXED);
+}
+
+bool wb_written_recently(dev_t dev, ino_t ino)
+{
+	uint64_t hash = wb_inode_hash(dev, ino);
+
+	for (unsigned int i = 0; i < WB_READ_SEEN; i++)
+		if (__atomic_load_n(&wb_written_ring[i], __ATOMIC_RELAXED) == hash)
+			return true;
+	return false;
+}
+
+bool wb_written_any(void)
+{
+	return __atomic_load_n(&wb_written_next, __ATOMIC_RELAXED) != 0;
 }
 
 /* Each slot's lock is held only to compare (we hold no other). */

@@ -7,11 +7,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Is the range [off, off + len) of fd, clipped to `size`, free of someone else's
- * pages? One cachestat(2), which counts without touching (no readahead, no LRU
- * change). False beyond `size` (another writer's pages), and on any error: EPERM
- * (Linux 6.14+ answers only for files the caller could write or owns), ENOSYS. */
-bool wb_chunk_ours(int fd, uint64_t off, uint64_t len, uint64_t size);
+/* Which pieces of the range [off, off + len) of fd, clipped to `size`, hold no
+ * cached page at all? Bit p of the answer is the piece [off + p * piece,
+ * off + (p + 1) * piece), at most 64 pieces. cachestat(2) counts without touching
+ * (no readahead, no LRU change): one call for the whole range, and only when it is
+ * partly cached one per piece. Pieces beyond `size` (another writer's pages) and
+ * any error (EPERM: Linux 6.14+ answers only for files the caller could write or
+ * owns; ENOSYS) count as cached. */
+uint64_t wb_range_uncached(int fd, uint64_t off, uint64_t len, uint64_t piece, uint64_t size);
 
 /* False once cachestat(2) returned ENOSYS (before Linux 6.5). Then nothing tells
  * our pages from someone else's: mincore needs a mapping, and reports a file the
@@ -23,6 +26,12 @@ bool wb_cachestat_usable(void);
  * script checks after copying it) leaves it cached the second time. */
 bool wb_read_seen(dev_t dev, ino_t ino);
 void wb_read_remember(dev_t dev, ino_t ino);
+
+/* Files this process wrote and closed (the last 16): what it maps of them
+ * later is its own read-back. wb_written_any(): one was remembered. */
+void wb_written_remember(dev_t dev, ino_t ino);
+bool wb_written_recently(dev_t dev, ino_t ino);
+bool wb_written_any(void);
 
 /* Does this process hold the file open on a tracked fd that wrote to it? Then
  * what it reads back is its own (the write side drops it too). Scans the fd

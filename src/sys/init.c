@@ -13,6 +13,7 @@
 #include "keep.h"
 #include "log.h"
 #include "pace.h"
+#include "readmap.h"
 #include "real.h"
 
 int wb_state = WB_STATE_NEW;
@@ -40,6 +41,7 @@ __attribute__((destructor)) static void wb_finish(void)
 		return; /* a vfork child calling exit(): the queue is the parent's */
 	if (wb_log_level >= WB_LOG_INFO)
 		wb_table_each_tracked(wb_report_open);
+	wb_map_exit();
 	wb_keep_exit();
 }
 
@@ -51,6 +53,7 @@ static void wb_after_fork(void)
 	wb_keep_after_fork();
 	wb_budget_after_fork();
 	wb_pace_after_fork();
+	wb_map_after_fork();
 }
 
 bool wb_start(void)

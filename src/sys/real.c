@@ -138,6 +138,45 @@ int real_fdatasync(int fd)
 	return (int)wb_syscall_errno(SYS_fdatasync, fd);
 }
 
+void *real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *(*fn)(void *, size_t, int, int, int, off_t) = __atomic_load_n(&wb_next.mmap, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		return fn(addr, len, prot, flags, fd, off);
+	return (void *)wb_syscall_errno(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+void *real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	void *(*fn)(void *, size_t, int, int, int, off64_t) = __atomic_load_n(&wb_next.mmap64, __ATOMIC_ACQUIRE);
+
+	return fn ? fn(addr, len, prot, flags, fd, off) : real_mmap(addr, len, prot, flags, fd, (off_t)off);
+}
+
+int real_munmap(void *addr, size_t len)
+{
+	int (*fn)(void *, size_t) = __atomic_load_n(&wb_next.munmap, __ATOMIC_ACQUIRE);
+
+	return fn ? fn(addr, len) : (int)wb_syscall_errno(SYS_munmap, addr, len);
+}
+
+int real_msync(void *addr, size_t len, int flags)
+{
+	int (*fn)(void *, size_t, int) = __atomic_load_n(&wb_next.msync, __ATOMIC_ACQUIRE);
+
+	return fn ? fn(addr, len, flags) : (int)wb_syscall_errno(SYS_msync, addr, len, flags);
+}
+
+void *real_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_addr)
+{
+	void *(*fn)(void *, size_t, size_t, int, ...) = __atomic_load_n(&wb_next.mremap, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		return fn(addr, len, new_len, flags, new_addr);
+	return (void *)wb_syscall_errno(SYS_mremap, addr, len, new_len, flags, new_addr);
+}
+
 #ifndef SYS_cachestat
 #define SYS_cachestat 451 /* the same number on every architecture */
 #endif

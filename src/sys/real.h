@@ -94,7 +94,12 @@ extern struct wb_real_table wb_real;
 	X(int, lockf64, (int, int, off64_t))                                             \
 	X(int, rename, (const char *, const char *))                                     \
 	X(int, renameat, (int, const char *, int, const char *))                         \
-	X(int, renameat2, (int, const char *, int, const char *, unsigned int))
+	X(int, renameat2, (int, const char *, int, const char *, unsigned int))          \
+	X(void *, mmap, (void *, size_t, int, int, int, off_t))                          \
+	X(void *, mmap64, (void *, size_t, int, int, int, off64_t))                      \
+	X(int, munmap, (void *, size_t))                                                 \
+	X(int, msync, (void *, size_t, int))                                             \
+	X(void *, mremap, (void *, size_t, size_t, int, ...))
 
 struct wb_next_table {
 #define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;
@@ -110,6 +115,15 @@ extern struct wb_next_table wb_next;
 	(__builtin_expect(wb_next.name != NULL, 1) ? wb_next.name : (wb_next_resolve(), wb_next.name))
 
 void wb_next_resolve(void);
+
+/* The next mmap family, or the raw system call while the table is not filled:
+ * never dlsym from here, since a program's allocator maps memory through these
+ * doors, from inside dlsym's own allocations too. Same results and errno. */
+void *real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off);
+int real_munmap(void *addr, size_t len);
+int real_msync(void *addr, size_t len, int flags);
+void *real_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_addr);
 
 /* Fill wb_real with dlsym(RTLD_NEXT). Returns the name of the first missing
  * required symbol, or NULL when all were found. Call once (init.c does). */

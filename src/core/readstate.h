@@ -8,6 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Chunks whose ownership is remembered at once (wb_read.pieces). */
+#define WB_READ_RING 64U
+/* Ownership is known per piece, up to this many per chunk (readstep.h). */
+#define WB_READ_PIECES 16U
+
 enum wb_read_mode {
 	WB_READ_NEW = 0, /* not read since classified: the first read takes a look */
 	WB_READ_FOLLOW,  /* a big regular file: reads are followed, dropped behind */
@@ -26,7 +31,9 @@ struct wb_read {
 	uint64_t streak;    /* bytes read sequentially up to `next` */
 	uint64_t dropped;   /* chunk number: everything below is dropped or kept for good */
 	uint64_t looked;    /* chunk number: ownership is known below it */
-	uint64_t foreign;   /* bit (c % 64) set: chunk c (dropped <= c < looked) is not ours */
+	/* Chunk c (dropped <= c < looked) at pieces[c % WB_READ_RING]: bit p set,
+	 * piece p of it is ours (it held no cached page when looked at). */
+	uint16_t pieces[WB_READ_RING];
 	uint64_t unsampled; /* atomic (relaxed): bytes stdio handed out since the last sample */
 	uint64_t sample_due; /* atomic (relaxed): `unsampled` that triggers the next sample */
 };
