@@ -73,7 +73,13 @@ tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS) .build-flags
 	@mkdir -p tests/bin
 	$(CC) $(HELPER_CFLAGS) $(INCLUDES) -o $@ $< -pthread
 
-helpers: $(HELPERS) $(TSAN_HELPERS)
+helpers: $(HELPERS) $(TSAN_HELPERS) tests/bin/static-wbwrite
+
+# A statically linked program, out of LD_PRELOAD's reach: what the wrapper must
+# recognise and what --cgroup is for. Never built with a sanitizer (they need ld.so).
+tests/bin/static-wbwrite: tests/helpers/wbwrite.c
+	@mkdir -p tests/bin
+	$(CC) -std=gnu11 -O2 $(WARNINGS) -static -o $@ $<
 
 tests/bin/tsan-%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS)
 	@mkdir -p tests/bin
