@@ -51,6 +51,7 @@ mount_ext4() {
 
 teardown_rigs() {
 	local item
+	unpin_inodes
 	for item in "${RIG_FS_MOUNTS[@]}"; do
 		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
 	done
@@ -72,4 +73,50 @@ teardown_rigs() {
 teardown() {
 	teardown_rigs
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
+}
+
+# pin_inodes DIR: until teardown, keep every file created in DIR in the inode cache
+# (an inotify watch holds a reference to its inode). A writeback error lives in the
+# inode; on a machine short of memory a closed file whose pages failed writeback can
+# be evicted with its error before the test looks, which would make the plain run,
+# not the shim, lose it.
+RIG_PINNERS=()
+pin_inodes() {
+	python3 -c '
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init()
+IN_CREATE, IN_ALL = 0x100, 0xfff
+top = sys.argv[1].encode()
+libc.inotify_add_watch(fd, top, IN_CREATE)
+for name in os.listdir(top):
+    libc.inotify_add_watch(fd, os.path.join(top, name), IN_ALL)
+sys.stdout.write("pinned\n"); sys.stdout.flush()
+while True:
+    buf = os.read(fd, 65536)
+    i = 0
+    while i < len(buf):
+        wd, mask, cookie, size = struct.unpack_from("iIII", buf, i)
+        name = buf[i + 16:i + 16 + size].rstrip(b"\0")
+        i += 16 + size
+        if mask & IN_CREATE and name:
+            libc.inotify_add_watch(fd, os.path.join(top, name), IN_ALL)
+' "$1" >"$WORK/pinner.out" &
+	RIG_PINNERS+=($!)
+	# Started before the writer runs: wait until the watch is in place.
+	for _ in $(seq 100); do
+		grep -q pinned "$WORK/pinner.out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "pin_inodes: the watcher did not start" >&2
+	return 1
+}
+
+unpin_inodes() {
+	local pid
+	for pid in "${RIG_PINNERS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	RIG_PINNERS=()
 }
