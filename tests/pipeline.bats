@@ -99,7 +99,8 @@ paced_dd() {   # OUT TRACE [env...]: 48 MiB with dd to the slow disk, traced
 
 @test "pacing by time: on a slow, bursty disk writes sleep in steps of at most 50 ms" {
 	require_root "a throttled loop device"
-	make_slow_loop 256M 20
+	# In RAM behind the throttle: the disk's pace is the throttle's, not the machine's.
+	make_slow_loop 256M 20 ram
 	mount_ext4 "$DEV" "$WORK/slow"
 	paced_dd "$WORK/slow/paced" "$WORK/t"
 	# The bound is the hard line's: at most the budget is left cached at exit
@@ -129,7 +130,8 @@ paced_dd() {   # OUT TRACE [env...]: 48 MiB with dd to the slow disk, traced
 
 @test "pacing by time: WBSHIM_PACE=0 leaves only the hard line (no sleeps, no looks)" {
 	require_root "a throttled loop device"
-	make_slow_loop 256M 20
+	# In RAM behind the throttle: the disk's pace is the throttle's, not the machine's.
+	make_slow_loop 256M 20 ram
 	mount_ext4 "$DEV" "$WORK/slow"
 	paced_dd "$WORK/slow/hard" "$WORK/t" WBSHIM_PACE=0
 	res=$(resident_bytes "$WORK/slow/hard")

@@ -27,14 +27,22 @@ make_failing_loop() {
 	RIG_LOOPS+=("$DEV")
 }
 
-# make_slow_loop SIZE MBPS: a loop device (direct I/O to a sparse file in $WORK)
+# make_slow_loop SIZE MBPS [ram]: a loop device (direct I/O to a sparse file in $WORK)
 # whose writes the root blkio cgroup (v1) throttles to MBPS MB/s, writeback
-# included: a slow disk that completes in the throttle's bursts.
+# included: a slow disk that completes in the throttle's bursts. With `ram`, the
+# backing file lives on a tmpfs of its own: the device then completes at the
+# throttle's pace whatever other I/O the machine's disk is doing (a rig whose
+# measurement must not depend on other processes).
 make_slow_loop() {
-	local majmin
+	local majmin dir=$WORK
 	[ -w "$BLKIO_WRITE_BPS" ] || skip "needs cgroup v1 blkio throttling ($BLKIO_WRITE_BPS)"
-	truncate -s "$1" "$WORK/slow.img"
-	DEV=$(losetup --find --show --direct-io=on "$WORK/slow.img")
+	if [ "${3:-}" = ram ]; then
+		dir=$(mktemp -d "$WORK/ram.XXXXXX")
+		mount -t tmpfs -o size="$1" tmpfs "$dir"
+		RIG_BACKING_MOUNTS+=("$dir")
+	fi
+	truncate -s "$1" "$dir/slow.img"
+	DEV=$(losetup --find --show --direct-io=on "$dir/slow.img")
 	RIG_LOOPS+=("$DEV")
 	majmin=$(lsblk -dno MAJ:MIN "$DEV" | tr -d ' ')
 	echo "$majmin $(($2 << 20))" >"$BLKIO_WRITE_BPS"
