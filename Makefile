@@ -1,5 +1,5 @@
 # wbshim: LD_PRELOAD library that paces writeback of unmodified programs.
-# make [all] | test | demo | bench | install | uninstall | clean
+# make [all] | test | test-busy | demo | bench | install | uninstall | clean
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined (or thread).
 
 .DEFAULT_GOAL := all
@@ -54,7 +54,7 @@ BUILD_FLAGS = $(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) $(HELPER_CFLAGS)
 	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
 FORCE:
 
-.PHONY: all test demo bench install uninstall clean helpers fuzz FORCE
+.PHONY: all test test-busy test-tools demo bench install uninstall clean helpers fuzz FORCE
 
 # libFuzzer targets (clang): tests/fuzz/NAME.c -> tests/bin/NAME; FUZZ_RUNS inputs each.
 FUZZ_CC   ?= clang
@@ -106,7 +106,16 @@ fuzz: $(FUZZERS)
 # util-linux-extra in Debian 12). Checked before anything is built.
 TEST_TOOLS = bats:bats strace:strace fincore:util-linux-extra python3:python3
 
-test:
+test: test-tools
+	bats tests
+
+# The suite beside a load generator (tests/busy: a writer of gigabytes in a loop and an
+# O_DIRECT reader), as on a shared machine: the tests must measure their own files,
+# devices and cgroups, not the machine.
+test-busy: test-tools
+	tests/busy -- bats tests
+
+test-tools:
 	@missing=; for tool in $(TEST_TOOLS); do \
 		command -v $${tool%%:*} >/dev/null 2>&1 && continue; \
 		echo "make test: $${tool%%:*} not found (Debian package: $${tool#*:})" >&2; \
@@ -114,7 +123,6 @@ test:
 	done; \
 	[ -z "$$missing" ] || { echo "make test: install them first: apt-get install$$missing" >&2; exit 1; }
 	@$(MAKE) --no-print-directory $(LIB) helpers bench-tools
-	bats tests
 
 demo: $(LIB) bench-tools
 	scripts/demo $(if $(SIZE),--size $(SIZE))

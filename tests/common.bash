@@ -82,3 +82,16 @@ mostly_resident() {   # FILE BYTES
 count_lines() {
 	grep -c -- "$1" "$2" || true
 }
+
+# undropped_bytes TRACE SIZE: bytes of a SIZE-byte file that no fadvise(DONTNEED) in the
+# strace TRACE covered (a length of 0 runs to the end): what the shim never asked the
+# kernel to drop. All fds in TRACE are taken to be the one file.
+undropped_bytes() {
+	grep -Eo 'fadvise64\([0-9]+, [0-9]+, [0-9]+, POSIX_FADV_DONTNEED\) = 0' "$1" |
+		sed -E 's/fadvise64\([0-9]+, ([0-9]+), ([0-9]+),.*/\1 \2/' |
+		awk -v size="$2" '{ end = $2 ? $1 + $2 : size; if (end > size) end = size; print $1, end }' |
+		sort -n | awk -v size="$2" '
+			{ if ($1 > reach) { covered += (reach > start ? reach - start : 0); start = $1; reach = $2 }
+			  else if ($2 > reach) reach = $2 }
+			END { covered += reach - start; print size - covered }'
+}
