@@ -109,3 +109,19 @@ bytes() {
 		! grep -qi 'files under a quarter chunk\|files of a quarter chunk' "$doc"
 	done
 }
+
+@test "the README's table of variables has the table's options and defaults, and the README stays short" {
+	readme="$ROOT/README.md"
+	while read -r name option default; do
+		[ "$option" != - ] || option=''
+		row=$(grep -F "| \`$name\` |" "$readme" || true)
+		echo "README, $name: expected option '$option', default '$default'; row: $row"
+		[ -n "$row" ]
+		[[ "$row" == "| \`$name\` | ${option:+\`$option\` }| $default |"* ]]
+	done < <(grep -v '^#' "$ROOT/tests/wbshim-vars.tsv" | tail -n +2 | cut -f1-3)
+	grep -q '(depth + 1) × chunk, 20 MiB by default' "$readme"
+	grep -q 'less than one chunk in all' "$readme"
+	words=$(wc -w <"$readme")
+	echo "README: $words words (expected at most 2500)"
+	[ "$words" -le 2500 ]
+}
