@@ -156,7 +156,7 @@ import os, sys
 failed = 0
 for name in sorted(os.listdir(sys.argv[1])):
     if not name.startswith("f"):
-        continue  # the archive's files only: not lost+found, whose own writeback may fail
+        continue  # the files of the archive only, not lost+found (its own writeback may fail)
     fd = os.open(os.path.join(sys.argv[1], name), os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -98,23 +98,28 @@ paced_dd() {   # OUT TRACE [env...]: 48 MiB with dd to the slow disk, traced
 }
 
 # paced_residue OUT TRACE [env...]: paced_dd, then RES = the bytes of OUT left cached
-# at exit (looked at before anything reads the file back in). Bounded by the budget;
-# but where the machine's flusher is writing the same file for other processes' dirty
-# data (a busy machine), the kernel can keep pages the shim waited for and asked it
-# to drop (its trace shows the drops). Then the run is made once more, and both are
-# printed: a shim that does not drop fails both.
+# at exit (looked at before anything reads the file back in), bounded by the budget.
+# On a busy machine another writeback of the same file (the flusher working for other
+# processes' dirty data, a `sync` by anyone) can hold pages locked while the shim's
+# wait for them returns, so its drop misses them and they stay cached, clean, beyond
+# the budget. Then the run is made again, up to three runs, each printed with where
+# its residue lies (resident MiB per MiB of the file, 0-9): a shim that does not
+# drop, or does not wait, exceeds in every run.
 paced_residue() {
-	local out=$1 trace=$2
+	local out=$1 trace=$2 run
 	shift 2
-	paced_dd "$out" "$trace" "$@"
-	RES=$(resident_bytes "$out")
-	echo "left cached at exit: $RES bytes, expected at most $BUDGET_4M"
-	[ "$RES" -gt "$BUDGET_4M" ] || return 0
-	echo "  over: the shim's drops were $(grep -c 'DONTNEED' "$trace") fadvise calls; the machine had $(grep -E '^(Dirty|Writeback):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')- once more"
-	rm -f "$out"
-	paced_dd "$out" "$trace" "$@"
-	RES=$(resident_bytes "$out")
-	echo "left cached at exit, second run: $RES bytes, expected at most $BUDGET_4M"
+	for run in 1 2 3; do
+		rm -f "$out"
+		paced_dd "$out" "$trace" "$@"
+		RES=$(resident_bytes "$out")
+		echo "run $run: left cached at exit: $RES bytes, expected at most $BUDGET_4M"
+		if ! slow_loop_intact; then
+			continue
+		fi
+		[ "$RES" -gt "$BUDGET_4M" ] || return 0
+		echo "  where: $(residency_map "$out")"
+		echo "  the machine: $(grep -E '^(Dirty|Writeback):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+	done
 }
 
 @test "pacing by time: on a slow, bursty disk writes sleep in steps of at most 50 ms" {
@@ -127,7 +132,7 @@ paced_residue() {
 	[ "$RES" -le "$BUDGET_4M" ]
 	cmp -n $((48 * MiB)) /dev/zero "$WORK/slow/paced"
 	[ "$(stat -c %s "$WORK/slow/paced")" -eq $((48 * MiB)) ]
-	grep -Eo 'nanosleep\(.*tv_nsec=[0-9]+' "$WORK/t" | grep -Eo '[0-9]+$' >"$WORK/naps"
+	{ grep -Eo 'nanosleep\(.*tv_nsec=[0-9]+' "$WORK/t" || true; } | grep -Eo '[0-9]+$' >"$WORK/naps" || true
 	naps=$(count_lines . "$WORK/naps")
 	longest=$(sort -n "$WORK/naps" | tail -1)
 	# What the kernel held dd's write() calls for, in ms: on a machine where other

@@ -47,6 +47,17 @@ make_slow_loop() {
 	majmin=$(lsblk -dno MAJ:MIN "$DEV" | tr -d ' ')
 	echo "$majmin $(($2 << 20))" >"$BLKIO_WRITE_BPS"
 	RIG_THROTTLES+=("$majmin")
+	RIG_SLOW="$majmin $(($2 << 20))"
+}
+
+# slow_loop_intact: is the last slow loop's throttle still in place? Parallel test
+# runs reuse loop numbers, and one whose teardown removes its throttle after it has
+# let go of the device removes ours. Says so (and puts it back) if not.
+slow_loop_intact() {
+	grep -qx "$RIG_SLOW" "$BLKIO_WRITE_BPS" && return 0
+	echo "the throttle '$RIG_SLOW' was removed by another process during the run (expected in place); put back"
+	echo "$RIG_SLOW" >"$BLKIO_WRITE_BPS"
+	return 1
 }
 
 # mount_ext4 DEV DIR
@@ -63,14 +74,16 @@ teardown_rigs() {
 	for item in "${RIG_FS_MOUNTS[@]}"; do
 		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
 	done
+	# Unthrottled while the device is still ours: once detached, its number may be
+	# another test's throttled disk.
+	for item in "${RIG_THROTTLES[@]}"; do
+		echo "$item 0" >"$BLKIO_WRITE_BPS" 2>/dev/null || true
+	done
 	for item in "${RIG_LOOPS[@]}"; do
 		losetup -d "$item" 2>/dev/null || true
 	done
 	for item in "${RIG_BACKING_MOUNTS[@]}"; do
 		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
-	done
-	for item in "${RIG_THROTTLES[@]}"; do
-		echo "$item 0" >"$BLKIO_WRITE_BPS" 2>/dev/null || true
 	done
 	RIG_FS_MOUNTS=()
 	RIG_LOOPS=()
