@@ -1,5 +1,5 @@
 # wbshim: LD_PRELOAD library that paces writeback of unmodified programs.
-# make [all] | test | demo | bench | install | uninstall | clean
+# make [all] | test | test-busy | demo | bench | install | uninstall | clean
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined (or thread).
 
 .DEFAULT_GOAL := all
@@ -54,7 +54,7 @@ BUILD_FLAGS = $(CC) $(LIB_CFLAGS) $(LIB_LDFLAGS) $(HELPER_CFLAGS)
 	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
 FORCE:
 
-.PHONY: all test demo bench install uninstall clean helpers fuzz FORCE
+.PHONY: all test test-busy test-tools demo bench install uninstall clean helpers fuzz FORCE
 
 # libFuzzer targets (clang): tests/fuzz/NAME.c -> tests/bin/NAME; FUZZ_RUNS inputs each.
 FUZZ_CC   ?= clang
@@ -73,7 +73,13 @@ tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS) .build-flags
 	@mkdir -p tests/bin
 	$(CC) $(HELPER_CFLAGS) $(INCLUDES) -o $@ $< -pthread
 
-helpers: $(HELPERS) $(TSAN_HELPERS)
+helpers: $(HELPERS) $(TSAN_HELPERS) tests/bin/static-wbwrite
+
+# A statically linked program, out of LD_PRELOAD's reach: what the wrapper must
+# recognise and what --cgroup is for. Never built with a sanitizer (they need ld.so).
+tests/bin/static-wbwrite: tests/helpers/wbwrite.c
+	@mkdir -p tests/bin
+	$(CC) -std=gnu11 -O2 $(WARNINGS) -static -o $@ $<
 
 tests/bin/tsan-%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS)
 	@mkdir -p tests/bin
@@ -100,7 +106,16 @@ fuzz: $(FUZZERS)
 # util-linux-extra in Debian 12). Checked before anything is built.
 TEST_TOOLS = bats:bats strace:strace fincore:util-linux-extra python3:python3
 
-test:
+test: test-tools
+	bats tests
+
+# The suite beside a load generator (tests/busy: a writer of gigabytes in a loop and an
+# O_DIRECT reader), as on a shared machine: the tests must measure their own files,
+# devices and cgroups, not the machine.
+test-busy: test-tools
+	tests/busy -- bats tests
+
+test-tools:
 	@missing=; for tool in $(TEST_TOOLS); do \
 		command -v $${tool%%:*} >/dev/null 2>&1 && continue; \
 		echo "make test: $${tool%%:*} not found (Debian package: $${tool#*:})" >&2; \
@@ -108,7 +123,6 @@ test:
 	done; \
 	[ -z "$$missing" ] || { echo "make test: install them first: apt-get install$$missing" >&2; exit 1; }
 	@$(MAKE) --no-print-directory $(LIB) helpers bench-tools
-	bats tests
 
 demo: $(LIB) bench-tools
 	scripts/demo $(if $(SIZE),--size $(SIZE))

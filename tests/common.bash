@@ -82,3 +82,33 @@ mostly_resident() {   # FILE BYTES
 count_lines() {
 	grep -c -- "$1" "$2" || true
 }
+
+# undropped_bytes TRACE SIZE: bytes of a SIZE-byte file that no fadvise(DONTNEED) in the
+# strace TRACE covered (a length of 0 runs to the end): what the shim never asked the
+# kernel to drop. All fds in TRACE are taken to be the one file.
+undropped_bytes() {
+	grep -Eo 'fadvise64\([0-9]+, [0-9]+, [0-9]+, POSIX_FADV_DONTNEED\) = 0' "$1" |
+		sed -E 's/fadvise64\([0-9]+, ([0-9]+), ([0-9]+),.*/\1 \2/' |
+		awk -v size="$2" '{ end = $2 ? $1 + $2 : size; if (end > size) end = size; print $1, end }' |
+		sort -n | awk -v size="$2" '
+			{ if ($1 > reach) { covered += (reach > start ? reach - start : 0); start = $1; reach = $2 }
+			  else if ($2 > reach) reach = $2 }
+			END { covered += reach - start; print size - covered }'
+}
+
+# residency_map FILE: one digit per MiB of FILE, 0 (none) to 9 (all of it) cached.
+residency_map() {
+	python3 - "$1" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = os.fstat(fd).st_size
+pages = (size + 4095) // 4096
+addr = libc.mmap(None, ctypes.c_size_t(size), 1, 1, fd, ctypes.c_long(0))
+vec = (ctypes.c_ubyte * pages)()
+libc.mincore(ctypes.c_void_p(addr), ctypes.c_size_t(size), vec)
+print("".join(str(sum(vec[p] & 1 for p in range(i, min(i + 256, pages))) * 9 // 256)
+              for i in range(0, pages, 256)))
+PY
+}

@@ -34,6 +34,12 @@ require_bench_tools() {
 	grep -Eq '^peak dirty: Dirty\+Writeback \(MB\) \* +[0-9.]+ +[0-9.]+$' <<<"$output"
 	grep -Eq '^left in the page cache \(MB\) +8 +[0-9]+$' <<<"$output"
 	grep -q 'system-wide, from /proc/meminfo' <<<"$output"
+	# The columns are runs without and with wbshim (both use the page cache).
+	grep -Eq '^\(median of 3 runs\) +without +with wbshim$' <<<"$output"
+	# The slowest write is explained where the table shows it.
+	grep -Eq '^longest single write\(\) \(ms\) \+ +[0-9.]+ +[0-9.]+$' <<<"$output"
+	grep -q '^+ the one slowest call' <<<"$output"
+	grep -q 'may pause for the oldest chunk' <<<"$output"
 	[ "$(ls "$WORK")" = "" ]
 }
 

@@ -66,9 +66,18 @@ run_both() {
 	local dir=${OUT_DIR:-$WORK} plain_rc=0 shim_rc=0
 	export WORK # the snippets may name other files in it
 	SCRIPT=$1
-	attempt plain_res "$dir/plain${2:-}" plain_run "$dir/plain" || plain_rc=$?
+	local try
+	# The plain output must be nearly all cached for the rig to tell the runs apart;
+	# on a shared machine something other than drop_caches can still evict it (the
+	# kernel counted no drop): such a plain run is repeated, up to three times.
+	for try in 1 2 3; do
+		plain_rc=0
+		attempt plain_res "$dir/plain${2:-}" plain_run "$dir/plain" || plain_rc=$?
+		size=$(stat -c %s "$dir/plain${2:-}")
+		[ "$plain_res" -lt $((size * 9 / 10)) ] || break
+		echo "plain run $try: $plain_res of $size bytes cached, expected at least 90 %: evicted by another process; again"
+	done
 	attempt shim_res "$dir/shim${2:-}" shim_run "$dir/shim" || shim_rc=$?
-	size=$(stat -c %s "$dir/plain${2:-}")
 	echo "exit: plain=$plain_rc shim=$shim_rc"
 	[ "$plain_rc" -eq "$shim_rc" ]
 }

@@ -27,18 +27,37 @@ make_failing_loop() {
 	RIG_LOOPS+=("$DEV")
 }
 
-# make_slow_loop SIZE MBPS: a loop device (direct I/O to a sparse file in $WORK)
+# make_slow_loop SIZE MBPS [ram]: a loop device (direct I/O to a sparse file in $WORK)
 # whose writes the root blkio cgroup (v1) throttles to MBPS MB/s, writeback
-# included: a slow disk that completes in the throttle's bursts.
+# included: a slow disk that completes in the throttle's bursts. With `ram`, the
+# backing file lives on a tmpfs of its own: the device then completes at the
+# throttle's pace whatever other I/O the machine's disk is doing (a rig whose
+# measurement must not depend on other processes).
 make_slow_loop() {
-	local majmin
+	local majmin dir=$WORK
 	[ -w "$BLKIO_WRITE_BPS" ] || skip "needs cgroup v1 blkio throttling ($BLKIO_WRITE_BPS)"
-	truncate -s "$1" "$WORK/slow.img"
-	DEV=$(losetup --find --show --direct-io=on "$WORK/slow.img")
+	if [ "${3:-}" = ram ]; then
+		dir=$(mktemp -d "$WORK/ram.XXXXXX")
+		mount -t tmpfs -o size="$1" tmpfs "$dir"
+		RIG_BACKING_MOUNTS+=("$dir")
+	fi
+	truncate -s "$1" "$dir/slow.img"
+	DEV=$(losetup --find --show --direct-io=on "$dir/slow.img")
 	RIG_LOOPS+=("$DEV")
 	majmin=$(lsblk -dno MAJ:MIN "$DEV" | tr -d ' ')
 	echo "$majmin $(($2 << 20))" >"$BLKIO_WRITE_BPS"
 	RIG_THROTTLES+=("$majmin")
+	RIG_SLOW="$majmin $(($2 << 20))"
+}
+
+# slow_loop_intact: is the last slow loop's throttle still in place? Parallel test
+# runs reuse loop numbers, and one whose teardown removes its throttle after it has
+# let go of the device removes ours. Says so (and puts it back) if not.
+slow_loop_intact() {
+	grep -qx "$RIG_SLOW" "$BLKIO_WRITE_BPS" && return 0
+	echo "the throttle '$RIG_SLOW' was removed by another process during the run (expected in place); put back"
+	echo "$RIG_SLOW" >"$BLKIO_WRITE_BPS"
+	return 1
 }
 
 # mount_ext4 DEV DIR
@@ -51,17 +70,20 @@ mount_ext4() {
 
 teardown_rigs() {
 	local item
+	unpin_inodes
 	for item in "${RIG_FS_MOUNTS[@]}"; do
 		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
+	done
+	# Unthrottled while the device is still ours: once detached, its number may be
+	# another test's throttled disk.
+	for item in "${RIG_THROTTLES[@]}"; do
+		echo "$item 0" >"$BLKIO_WRITE_BPS" 2>/dev/null || true
 	done
 	for item in "${RIG_LOOPS[@]}"; do
 		losetup -d "$item" 2>/dev/null || true
 	done
 	for item in "${RIG_BACKING_MOUNTS[@]}"; do
 		umount "$item" 2>/dev/null || umount -l "$item" 2>/dev/null || true
-	done
-	for item in "${RIG_THROTTLES[@]}"; do
-		echo "$item 0" >"$BLKIO_WRITE_BPS" 2>/dev/null || true
 	done
 	RIG_FS_MOUNTS=()
 	RIG_LOOPS=()
@@ -102,4 +124,50 @@ make_unseen_error_rig() {
 		fallocate -p -o "$offset" -l "$length" "$RIG_BACKING"
 	done
 	dd if=/dev/zero of="$dir/fill" bs=1M status=none 2>/dev/null || true
+}
+
+# pin_inodes DIR: until teardown, keep every file created in DIR in the inode cache
+# (an inotify watch holds a reference to its inode). A writeback error lives in the
+# inode; on a machine short of memory a closed file whose pages failed writeback can
+# be evicted with its error before the test looks, which would make the plain run,
+# not the shim, lose it.
+RIG_PINNERS=()
+pin_inodes() {
+	python3 -c '
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init()
+IN_CREATE, IN_ALL = 0x100, 0xfff
+top = sys.argv[1].encode()
+libc.inotify_add_watch(fd, top, IN_CREATE)
+for name in os.listdir(top):
+    libc.inotify_add_watch(fd, os.path.join(top, name), IN_ALL)
+sys.stdout.write("pinned\n"); sys.stdout.flush()
+while True:
+    buf = os.read(fd, 65536)
+    i = 0
+    while i < len(buf):
+        wd, mask, cookie, size = struct.unpack_from("iIII", buf, i)
+        name = buf[i + 16:i + 16 + size].rstrip(b"\0")
+        i += 16 + size
+        if mask & IN_CREATE and name:
+            libc.inotify_add_watch(fd, os.path.join(top, name), IN_ALL)
+' "$1" >"$WORK/pinner.out" &
+	RIG_PINNERS+=($!)
+	# Started before the writer runs: wait until the watch is in place.
+	for _ in $(seq 100); do
+		grep -q pinned "$WORK/pinner.out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "pin_inodes: the watcher did not start" >&2
+	return 1
+}
+
+unpin_inodes() {
+	local pid
+	for pid in "${RIG_PINNERS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	RIG_PINNERS=()
 }

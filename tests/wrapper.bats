@@ -44,6 +44,108 @@ bats_require_minimum_version 1.5.0 # run -127
 	[ "$status" -eq 2 ]
 }
 
+@test "no command: one line saying so and where to look, not the usage" {
+	for args in "" "-v" "-c 4M" "-kv --" "--log $WORK/l"; do
+		run "$ROOT/scripts/wbshim" $args
+		echo "wbshim $args: status $status, output: $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "wbshim: no command given ("*"see wbshim --help)" ]]
+	done
+}
+
+@test "--log: '--' is not a file name, and a log that would lose the output is refused first" {
+	run "$ROOT/scripts/wbshim" --log -- touch "$WORK/ran"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "wbshim: option --log needs a value (see --help)" ]
+	[ ! -e "$WORK/--" ]
+	[ ! -e "$WORK/ran" ]
+	for bad in /proc/version /dev/full "$WORK/no/such/dir/log" "$WORK"; do
+		run "$ROOT/scripts/wbshim" --log "$bad" -- touch "$WORK/ran"
+		echo "--log $bad: status $status, output: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == "wbshim: log file $bad"* ]]
+		[ ! -e "$WORK/ran" ]
+	done
+	ln -s "$WORK/target" "$WORK/link"
+	WBSHIM_LOG="$WORK/link" run "$ROOT/scripts/wbshim" -- touch "$WORK/ran"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"is a symlink"* ]]
+	chmod 755 "$WORK"  # nobody must reach the directory to be refused by it
+	mkdir "$WORK/ro"
+	chmod 555 "$WORK/ro"
+	run su nobody -s /bin/sh -c "'$ROOT/scripts/wbshim' --log '$WORK/ro/log' -- true"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot create it in $WORK/ro"* ]]
+	run "$ROOT/scripts/wbshim" --log "$WORK/good" -- touch "$WORK/ran"
+	[ "$status" -eq 0 ]
+	[ -e "$WORK/ran" ]
+}
+
+@test "a program LD_PRELOAD cannot reach is named, with what to do instead; it still runs" {
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	# Statically linked: no PT_INTERP, no dynamic linker to preload anything.
+	run "$ROOT/scripts/wbshim" -- "$BIN/static-wbwrite" write "$WORK/f" 1048576
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "wbshim: $BIN/static-wbwrite is statically linked"*"wbshim --cgroup"* ]]
+	[ "$(stat -c %s "$WORK/f")" -eq 1048576 ]
+	# A Go program makes its own system calls; its build-info section says what it is.
+	cp /bin/true "$WORK/goprog"
+	printf '\377 Go buildinf:\010\002' >>"$WORK/goprog"
+	run "$ROOT/scripts/wbshim" -- "$WORK/goprog"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "wbshim: $WORK/goprog is a Go program"*"wbshim --cgroup"* ]]
+	# Set-user-ID for a caller who does not own it: ld.so ignores LD_PRELOAD.
+	cp /bin/true "$WORK/suid"
+	chown nobody "$WORK/suid"
+	chmod 4755 "$WORK/suid"
+	run "$ROOT/scripts/wbshim" -- "$WORK/suid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "wbshim: $WORK/suid is set-user-ID (owner nobody)"* ]]
+	# Reachable programs, a dynamic one and a script, say nothing.
+	run "$ROOT/scripts/wbshim" -- true
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	printf '#!/bin/sh\nexit 0\n' >"$WORK/script"
+	chmod +x "$WORK/script"
+	run "$ROOT/scripts/wbshim" -- "$WORK/script"
+	[ -z "$output" ]
+}
+
+@test "--cgroup: the command runs in a memory cgroup of the budget's size, removed after" {
+	require_root "creates a memory cgroup"
+	require_plain_build "the wrapper loads the library before the sanitizer runtime"
+	require_disk_fs
+	[ ! -d /run/systemd/system ] || skip "systemd runs here: --cgroup goes through systemd-run"
+	run "$ROOT/scripts/wbshim" -v --cgroup -- sh -c 'cat /proc/self/cgroup'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	name=$(grep -o 'wbshim-[0-9]*' <<<"$output" | head -1)
+	echo "cgroup: $name"
+	[ -n "$name" ]
+	grep -q "memory:/$name\|0::/$name" <<<"$output"
+	[[ "$output" == *"limit 84 MiB"* ]]
+	[ ! -d "/sys/fs/cgroup/memory/$name" ]
+	[ ! -d "/sys/fs/cgroup/$name" ]
+	# A static writer of 256 MiB keeps at most the cgroup's size cached.
+	run "$ROOT/scripts/wbshim" --cgroup=48M -- "$BIN/static-wbwrite" write "$WORK/big" $((256 * MiB)) $MiB
+	[ "$status" -eq 0 ]
+	res=$(resident_bytes "$WORK/big")
+	echo "cached after the static writer: $res bytes, expected at most $((48 * MiB))"
+	[ "$res" -le $((48 * MiB)) ]
+	run "$ROOT/scripts/wbshim" --cgroup -- sh -c 'exit 9'
+	[ "$status" -eq 9 ]
+	run "$ROOT/scripts/wbshim" --cgroup=1M -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"outside 16M..1T"* ]]
+}
+
 @test "the command's exit code passes through" {
 	require_plain_build "the wrapper loads the library before the sanitizer runtime"
 	run "$ROOT/scripts/wbshim" -- sh -c 'exit 7'

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 
 #include "budget.h"
 #include "fdtable.h"
@@ -39,8 +40,11 @@ __attribute__((destructor)) static void wb_finish(void)
 		return;
 	if (wb_vforked())
 		return; /* a vfork child calling exit(): the queue is the parent's */
-	if (wb_log_level >= WB_LOG_INFO)
+	if (wb_log_level >= WB_LOG_INFO) {
 		wb_table_each_tracked(wb_report_open);
+		/* One line per process, so "not reached" never looks like "nothing written". */
+		wb_totals_report(wb_budget_writer(), wb_budget_bytes());
+	}
 	wb_map_exit();
 	wb_keep_exit();
 }
@@ -54,6 +58,7 @@ static void wb_after_fork(void)
 	wb_budget_after_fork();
 	wb_pace_after_fork();
 	wb_map_after_fork();
+	memset(&wb_totals, 0, sizeof(wb_totals)); /* the parent's files are the parent's to sum */
 }
 
 bool wb_start(void)

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,11 +17,70 @@
 int wb_log_level = WB_LOG_WARN;
 static int wb_log_fd = 2;
 
+/* Where stderr pointed at start-up (-v only): many programs close their stderr at exit
+ * (coreutils' close_stdout), before our destructor prints the process's summary; then
+ * the summary is appended to the same terminal or file by name, if it is still that. */
+static char wb_stderr_path[128];
+static dev_t wb_stderr_dev;
+static ino_t wb_stderr_ino;
+
+static bool wb_fd_is(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return wb_syscall(SYS_fstat, fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+static void wb_stderr_remember(void)
+{
+	struct stat st;
+	ssize_t len;
+
+	if (wb_syscall(SYS_fstat, 2, &st) != 0)
+		return;
+	len = readlink("/proc/self/fd/2", wb_stderr_path, sizeof(wb_stderr_path) - 1);
+	/* Only a path can be opened again: not a pipe or a socket ("pipe:[123]"); and
+	 * only a terminal or a file opened for appending (2>>), since appending through a
+	 * description of our own would be overwritten by writers at the shared offset. */
+	bool append = (wb_syscall(SYS_fcntl, 2, F_GETFL) & O_APPEND) != 0;
+	if (len <= 0 || wb_stderr_path[0] != '/' || !(S_ISCHR(st.st_mode) || (S_ISREG(st.st_mode) && append))) {
+		wb_stderr_path[0] = '\0';
+		return;
+	}
+	wb_stderr_path[len] = '\0';
+	wb_stderr_dev = st.st_dev;
+	wb_stderr_ino = st.st_ino;
+}
+
+/* The fd for the exit summary, or -1; *opened says it is ours to close. */
+static int wb_exit_log_fd(bool *opened)
+{
+	int fd;
+
+	*opened = false;
+	if (wb_log_fd != 2 || !wb_stderr_path[0] || wb_fd_is(2, wb_stderr_dev, wb_stderr_ino))
+		return wb_log_fd;
+	/* Raw syscalls: our own open() and close() doors must not see this fd. */
+	fd = (int)wb_syscall(SYS_openat, AT_FDCWD, wb_stderr_path,
+			     O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (!wb_fd_is(fd, wb_stderr_dev, wb_stderr_ino)) {
+		wb_syscall(SYS_close, fd);
+		return -1;
+	}
+	*opened = true;
+	return fd;
+}
+
 void wb_log_setup(const char *path, int level)
 {
 	wb_log_level = level;
-	if (!path)
+	if (!path) {
+		if (level >= WB_LOG_INFO)
+			wb_stderr_remember();
 		return;
+	}
 	/* O_NOFOLLOW: a symlink planted at the path must not redirect our output;
 	 * O_CLOEXEC: the program's children re-open it themselves. */
 	/* Raw syscall: our own open() door must not see (or classify) the log file. */
@@ -33,27 +93,53 @@ void wb_log_setup(const char *path, int level)
 			    path, strerror(errno));
 }
 
-void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
+/* One line, prefixed, to fd with the real write(). */
+static void wb_log_write(int fd, const char *fmt, va_list ap)
 {
 	int saved = errno; /* why: logging must never change what the program sees */
 	char line[512];
-	va_list ap;
 	int len;
 
-	(void)level;
 	len = snprintf(line, sizeof(line), "wbshim[%s %d]: ", program_invocation_short_name,
 		       (int)getpid());
 	if (len < 0)
 		len = 0;
-	va_start(ap, fmt);
 	int more = vsnprintf(line + len, sizeof(line) - (size_t)len - 1, fmt, ap);
-	va_end(ap);
 	if (more > 0)
 		len += more;
 	if (len > (int)sizeof(line) - 2)
 		len = (int)sizeof(line) - 2;
 	line[len++] = '\n';
-	(void)real_write(wb_log_fd, line, (size_t)len);
+	(void)real_write(fd, line, (size_t)len);
+	errno = saved;
+}
+
+void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	wb_log_write(wb_log_fd, fmt, ap);
+	va_end(ap);
+}
+
+/* The summary line, to stderr even if the program has closed it by now. */
+static void wb_log_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void wb_log_exit(const char *fmt, ...)
+{
+	int saved = errno;
+	bool opened;
+	int fd = wb_exit_log_fd(&opened);
+	va_list ap;
+
+	if (fd >= 0) {
+		va_start(ap, fmt);
+		wb_log_write(fd, fmt, ap);
+		va_end(ap);
+	}
+	if (opened)
+		wb_syscall(SYS_close, fd);
 	errno = saved;
 }
 
@@ -80,6 +166,81 @@ void wb_stats_max(uint64_t *counter, uint64_t value)
 		;
 }
 
+struct wb_totals wb_totals;
+
+static uint64_t wb_load(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+static void wb_totals_add(const struct wb_stats *stats)
+{
+	uint64_t bytes = wb_load(&stats->bytes);
+	uint64_t chunks = wb_load(&stats->chunks);
+
+	wb_stats_add(&wb_totals.files, 1);
+	wb_stats_add(&wb_totals.bytes, bytes);
+	wb_stats_add(&wb_totals.chunks, chunks);
+	wb_stats_add(&wb_totals.waits, wb_load(&stats->waits));
+	wb_stats_add(&wb_totals.wait_ns, wb_load(&stats->wait_ns));
+	if (chunks) {
+		wb_stats_add(&wb_totals.paced, 1);
+		wb_stats_add(&wb_totals.paced_bytes, bytes);
+	}
+}
+
+/* "1.5 GiB", "12 KiB", "300 B": sizes a reader takes in at a glance. */
+static const char *wb_human(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[][4] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double value = (double)bytes;
+	unsigned int unit = 0;
+
+	while (value >= 1024 && unit + 1 < sizeof(units) / sizeof(units[0])) {
+		value /= 1024;
+		unit++;
+	}
+	snprintf(buf, len, unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
+	return buf;
+}
+
+void wb_totals_report(bool writer, uint64_t budget)
+{
+	uint64_t files = wb_load(&wb_totals.files), paced = wb_load(&wb_totals.paced);
+	uint64_t bytes = wb_load(&wb_totals.bytes), paced_bytes = wb_load(&wb_totals.paced_bytes);
+	uint64_t peak = wb_load(&wb_totals.peak_inflight);
+	uint64_t dropped = wb_load(&wb_totals.read_dropped);
+	char a[32], b[32], c[64], d[32], left[160] = "", extra[96] = "";
+
+	if (wb_log_level < WB_LOG_INFO)
+		return;
+	if (dropped)
+		snprintf(extra, sizeof(extra), "; %s read and dropped behind the reader",
+			 wb_human(dropped, d, sizeof(d)));
+	if (files == 0) {
+		wb_log_exit("summary: wrote nothing to a file it paces (pipes, terminals, sockets and "
+			    "memory filesystems are left alone)%s", extra);
+		return;
+	}
+	if (files > paced)
+		snprintf(left, sizeof(left), ", %llu left to the kernel (%s: %s)",
+			 (unsigned long long)(files - paced), wb_human(bytes - paced_bytes, b, sizeof(b)),
+			 writer ? "written before the process had written one chunk"
+				: "the process wrote less than one chunk in all");
+	c[0] = '\0';
+	if (peak) {
+		wb_human(peak, c, sizeof(c));
+		strcat(c, " peak in flight of a ");
+	}
+	wb_log_exit("summary: %llu file%s written, %llu paced (%s in %llu chunks)%s; "
+		    "%s%s budget; waited %.0f ms in %llu waits%s",
+		    (unsigned long long)files, files == 1 ? "" : "s", (unsigned long long)paced,
+		    wb_human(paced_bytes, a, sizeof(a)), (unsigned long long)wb_load(&wb_totals.chunks),
+		    left, c, wb_human(budget, d, sizeof(d)),
+		    (double)wb_load(&wb_totals.wait_ns) / 1e6,
+		    (unsigned long long)wb_load(&wb_totals.waits), extra);
+}
+
 void wb_stats_report(int fd, const struct wb_stats *stats, const char *why)
 {
 	char link[64], path[256];
@@ -87,6 +248,7 @@ void wb_stats_report(int fd, const struct wb_stats *stats, const char *why)
 
 	if (wb_log_level < WB_LOG_INFO)
 		return;
+	wb_totals_add(stats);
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	len = readlink(link, path, sizeof(path) - 1);
 	if (len < 0)

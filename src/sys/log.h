@@ -5,6 +5,7 @@
 #ifndef WB_LOG_H
 #define WB_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum wb_log_level { WB_LOG_WARN = 0, WB_LOG_INFO = 1, WB_LOG_DEBUG = 2 };
@@ -41,7 +42,31 @@ uint64_t wb_now_ns(void);
 void wb_stats_add(uint64_t *counter, uint64_t amount);
 void wb_stats_max(uint64_t *counter, uint64_t value);
 
-/* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO. */
+/* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO; the file's
+ * counts are added to the process's totals below. */
 void wb_stats_report(int fd, const struct wb_stats *stats, const char *why);
+
+/* What the whole process went through, summed from the per-file reports (and from
+ * the counters below that other layers may feed): relaxed atomics, no lock, so a
+ * signal handler's close() may add to them. Statistics only. */
+struct wb_totals {
+	uint64_t files;        /* files reported: written to and closed or open at exit */
+	uint64_t paced;        /* of them, those whose writeback we started */
+	uint64_t bytes;        /* bytes written to all of them */
+	uint64_t paced_bytes;  /* bytes written to the paced ones */
+	uint64_t chunks;       /* writeback kicks */
+	uint64_t waits;        /* waits for writeback */
+	uint64_t wait_ns;      /* time spent in them */
+	uint64_t peak_inflight; /* most bytes in flight at once (wb_stats_max), if fed */
+	uint64_t read_dropped; /* source bytes dropped behind reads (wb_stats_add), if fed */
+};
+
+extern struct wb_totals wb_totals;
+
+/* The process's one summary line at WB_LOG_INFO (exit): what was paced, what was left
+ * to the kernel and why, or that the process wrote nothing it could pace. `writer`
+ * says whether the process passed one chunk written (budget.h); `budget` is the
+ * process's bound in bytes. */
+void wb_totals_report(bool writer, uint64_t budget);
 
 #endif

@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# -v: every process that loaded the library ends with one summary line: what it paced,
+# what it left to the kernel and why, or that it wrote nothing the library could pace.
+load common
+
+summary() {   # LOG: the summary lines in LOG
+	grep ': summary: ' "$1" || true
+}
+
+@test "a writer's summary: files, bytes and chunks paced, the budget, the waits" {
+	require_disk_fs
+	WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" shim dd if=/dev/zero of="$WORK/out" bs=1M count=24 status=none
+	cat "$WORK/log"
+	[ "$(summary "$WORK/log" | grep -c .)" -eq 1 ]
+	summary "$WORK/log" | grep -q '^wbshim\[dd [0-9]*\]: summary: 1 file written, 1 paced (24.0 MiB in 6 chunks); 20.0 MiB budget; waited [0-9]* ms in [0-9]* waits$'
+}
+
+@test "nothing written: the summary says so, so 'not reached' never looks like 'nothing to do'" {
+	WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" shim sh -c 'echo hi | cat >/dev/null; exit 0'
+	cat "$WORK/log"
+	grep -q '^wbshim\[cat [0-9]*\]: summary: wrote nothing to a file it paces' "$WORK/log"
+}
+
+@test "small files only: left to the kernel, with the reason" {
+	require_disk_fs
+	WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" shim dd if=/dev/zero of="$WORK/small" bs=4k count=3 status=none
+	cat "$WORK/log"
+	summary "$WORK/log" | grep -q 'summary: 1 file written, 0 paced (0 B in 0 chunks), 1 left to the kernel (12.0 KiB: the process wrote less than one chunk in all)'
+}
+
+@test "silent without -v: no summary" {
+	require_disk_fs
+	shim dd if=/dev/zero of="$WORK/out" bs=1M count=8 status=none 2>"$WORK/err"
+	cat "$WORK/err"
+	[ ! -s "$WORK/err" ]
+}
+
+@test "a program that closes its stderr at exit (coreutils): the summary still reaches an appended log, and never garbles a plain one" {
+	require_disk_fs
+	: >"$WORK/err"
+	WBSHIM_VERBOSE=1 shim dd if=/dev/zero of="$WORK/out" bs=1M count=8 status=none 2>>"$WORK/err"
+	cat "$WORK/err"
+	grep -q '^wbshim\[dd [0-9]*\]: summary: 1 file written, 1 paced' "$WORK/err"
+	# 2> (not appended): the line is left out rather than written over by the parent.
+	WBSHIM_VERBOSE=1 shim sh -c "dd if=/dev/zero of='$WORK/out' bs=1M count=8 status=none; echo parent-after" 2>"$WORK/err2"
+	cat "$WORK/err2"
+	bad=$(grep -cv '^wbshim\[\|^parent-after$' "$WORK/err2" || true)
+	echo "lines that are not whole log lines: $bad (expected 0)"
+	[ "$bad" -eq 0 ]
+}
+
+@test "a forked child sums only its own files" {
+	require_disk_fs
+	WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" shim python3 -c '
+import os, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"x" * (8 << 20))
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)
+os.waitpid(pid, 0)
+' "$WORK/out"
+	cat "$WORK/log"
+	[ "$(summary "$WORK/log" | grep -c '^wbshim\[python3 [0-9]*\]: summary: 1 file written, 1 paced (8.0 MiB')" -eq 1 ]
+	[ "$(summary "$WORK/log" | grep -c '^wbshim\[python3 [0-9]*\]: summary: wrote nothing')" -eq 1 ]
+}
