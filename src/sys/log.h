@@ -5,6 +5,7 @@
 #ifndef WB_LOG_H
 #define WB_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum wb_log_level { WB_LOG_WARN = 0, WB_LOG_INFO = 1, WB_LOG_DEBUG = 2 };
@@ -33,6 +34,8 @@ struct wb_stats {
 	uint64_t wait_ns;       /* time spent in them */
 	uint64_t wait_ns_max;   /* the longest one */
 	uint64_t errors;        /* writeback errors seen */
+	uint64_t pace_sleeps;   /* pacing sleeps (pace.h) */
+	uint64_t pace_ns;       /* time slept in them */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds: how long waits take. */
@@ -41,7 +44,9 @@ uint64_t wb_now_ns(void);
 void wb_stats_add(uint64_t *counter, uint64_t amount);
 void wb_stats_max(uint64_t *counter, uint64_t value);
 
-/* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO. */
-void wb_stats_report(int fd, const struct wb_stats *stats, const char *why);
+/* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO, with its
+ * device's rate estimate (bytes per second; `measured`: not the starting guess). */
+void wb_stats_report(int fd, const struct wb_stats *stats, const char *why, uint64_t rate,
+		     bool measured);
 
 #endif

@@ -28,6 +28,7 @@
 
 struct wb_kept {
 	int fd;
+	struct wb_device *device; /* whose budget its bytes count against */
 	dev_t dev;
 	ino_t ino;
 	uint64_t start, end; /* span written; dropped from its folio boundary to EOF */
@@ -138,7 +139,7 @@ static void wb_kept_finish(struct wb_kept *k, bool wait)
 			(void)wb_sys_fadvise_dontneed(k->fd, start, 0);
 		(void)real_close(k->fd);
 	}
-	wb_inflight_sub(k->bytes);
+	wb_inflight_sub(k->device, k->bytes);
 	errno = saved;
 }
 
@@ -177,13 +178,28 @@ static int wb_keep_park(int fd)
 	return -1;
 }
 
-enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t start,
-				  uint64_t end, uint64_t bytes)
+/* Under the lock: the oldest entry of `device` (index), or of any device if it
+ * has none; *same says which. */
+static unsigned int wb_keep_oldest_of(const struct wb_device *device, bool *same)
 {
-	struct wb_kept k = { .dev = id->dev, .ino = id->ino, .start = start, .end = end,
-			     .bytes = bytes };
+	for (unsigned int i = 0; i < wb_kept_count; i++) {
+		if (wb_kept[i].device == device) {
+			*same = true;
+			return i;
+		}
+	}
+	*same = false;
+	return 0;
+}
+
+enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
+				  struct wb_device *device, uint64_t start, uint64_t end,
+				  uint64_t bytes)
+{
+	struct wb_kept k = { .device = device, .dev = id->dev, .ino = id->ino, .start = start,
+			     .end = end, .bytes = bytes };
 	struct wb_kept oldest;
-	bool evict = false;
+	bool evict = false, same = false;
 	char path[40];
 	struct stat st;
 	int saved = errno, mine;
@@ -209,7 +225,9 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 		return WB_KEEP_REFUSED;
 	}
 	if (wb_kept_count == WB_KEEP_MAX) {
-		oldest = wb_keep_remove(0);
+		/* Make room from this device's own files: another device's, slower or
+		 * stalled, must not make this close wait. */
+		oldest = wb_keep_remove(wb_keep_oldest_of(device, &same));
 		evict = true;
 	}
 	wb_kept[wb_kept_count] = k;
@@ -220,61 +238,64 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t
 	wb_log(WB_LOG_DEBUG, "fd %d: closed with %llu bytes in flight; kept as fd %d", fd,
 	       (unsigned long long)bytes, k.fd);
 	if (evict)
-		wb_kept_finish(&oldest, true);
+		wb_kept_finish(&oldest, same);
 	errno = saved;
 	return WB_KEEP_KEPT;
 }
 
-/* A copy of the oldest kept file's entry, left in the FIFO. */
-static bool wb_keep_peek_oldest(struct wb_kept *out)
+/* A copy of the device's oldest kept file's entry, left in the FIFO. */
+static bool wb_keep_peek_oldest(const struct wb_device *device, struct wb_kept *out)
 {
+	unsigned int i;
 	bool got;
 
 	if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
 		return false;
-	got = wb_kept_count > 0;
+	i = wb_keep_oldest_of(device, &got);
 	if (got)
-		*out = wb_kept[0];
+		*out = wb_kept[i];
 	wb_keep_unlock();
 	return got;
 }
 
-/* Take the oldest kept file out of the FIFO; with fd >= 0, only if it is still
- * the one on that descriptor (looked at outside the lock). */
-static bool wb_keep_pop_oldest(int fd, struct wb_kept *out)
+/* Take the device's oldest kept file out of the FIFO; with fd >= 0, only if it
+ * is still the one on that descriptor (looked at outside the lock). */
+static bool wb_keep_pop_oldest(const struct wb_device *device, int fd, struct wb_kept *out)
 {
+	unsigned int i;
 	bool got;
 
 	if (!__atomic_load_n(&wb_kept_count, __ATOMIC_RELAXED) || !wb_keep_lock())
 		return false;
-	got = wb_kept_count > 0 && (fd < 0 || wb_kept[0].fd == fd);
+	i = wb_keep_oldest_of(device, &got);
+	got = got && (fd < 0 || wb_kept[i].fd == fd);
 	if (got)
-		*out = wb_keep_remove(0);
+		*out = wb_keep_remove(i);
 	wb_keep_unlock();
 	return got;
 }
 
-uint64_t wb_keep_settle(uint64_t pending)
+uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending)
 {
 	struct wb_kept oldest;
 	uint64_t waited = 0;
 
-	while (wb_budget_over(pending) && wb_keep_pop_oldest(-1, &oldest)) {
+	while (wb_budget_over(device, pending) && wb_keep_pop_oldest(device, -1, &oldest)) {
 		waited += oldest.bytes;
 		wb_kept_finish(&oldest, true);
 	}
 	return waited;
 }
 
-uint64_t wb_keep_reap(void)
+uint64_t wb_keep_reap(struct wb_device *device)
 {
 	struct wb_kept oldest;
 	uint64_t reaped = 0;
 	int saved = errno;
 
-	while (wb_keep_peek_oldest(&oldest) &&
+	while (wb_keep_peek_oldest(device, &oldest) &&
 	       wb_kept_look(&oldest, wb_drop_start(oldest.start, 0)) == 1 &&
-	       wb_keep_pop_oldest(oldest.fd, &oldest)) {
+	       wb_keep_pop_oldest(device, oldest.fd, &oldest)) {
 		reaped += oldest.bytes;
 		wb_kept_finish(&oldest, false);
 	}

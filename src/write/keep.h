@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "device.h"
 #include "fdtable.h"
 
 #define WB_KEEP_MAX 32
@@ -50,19 +51,23 @@ enum wb_keep_outcome {
 };
 
 /* fd (the program's, still open) is about to be closed; `bytes` kicked in
- * [start, end) are in flight. Never waits, except for the oldest kept file when
- * the FIFO is full. Preserves errno. */
-enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, uint64_t start,
-				  uint64_t end, uint64_t bytes);
+ * [start, end) are in flight on `device`, and stay counted there until the kept
+ * file is dropped. Never waits, except for the device's own oldest kept file when
+ * the FIFO is full (another device's oldest is then released without waiting).
+ * Preserves errno. */
+enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
+				  struct wb_device *device, uint64_t start, uint64_t end,
+				  uint64_t bytes);
 
-/* Wait for and drop kept files, oldest first, while the process would be over
- * budget with `pending` more bytes (budget.h). Returns the bytes waited for. */
-uint64_t wb_keep_settle(uint64_t pending);
+/* Wait for and drop `device`'s kept files, oldest first, while that device would
+ * be over budget with `pending` more bytes (budget.h); other devices' files are
+ * left alone. Returns the bytes waited for. */
+uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending);
 
-/* Without waiting: drop and close the oldest kept files whose pages have all
- * reached the disk (one cachestat each, stopping at the first that has not).
+/* Without waiting: drop and close `device`'s oldest kept files whose pages have
+ * all reached the disk (one cachestat each, stopping at the first that has not).
  * Returns their bytes. */
-uint64_t wb_keep_reap(void);
+uint64_t wb_keep_reap(struct wb_device *device);
 
 /* Lowest fd number we hold (INT_MAX if none): one load for the open doors. */
 extern int wb_keep_floor;
