@@ -30,10 +30,11 @@ bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t qu
 	if (r->busy_ns < WB_RATE_WINDOW_NS)
 		return false;
 	seen = wb_per_second(r->bytes, r->busy_ns);
+	/* Half way: a sample may be a burst's luck, the estimate is what paces. */
 	if (seen > r->rate)
 		r->rate += (seen - r->rate) / 2;
 	else
-		r->rate -= (r->rate - seen) / 4;
+		r->rate -= (r->rate - seen) / 2;
 	if (r->rate < WB_RATE_MIN)
 		r->rate = WB_RATE_MIN;
 	r->samples++;
@@ -77,10 +78,10 @@ bool wb_flow_note(struct wb_flow *f, uint64_t now, uint64_t bytes, uint64_t ours
 		f->low = x;
 		busy = 0;
 	}
-	if (f->prev_busy_ns + busy < WB_FLOW_MIN_NS)
-		return false; /* not yet known: the budget's hard line alone */
-	f->rate = wb_per_second(f->prev_bytes + f->bytes, f->prev_busy_ns + busy);
 	low = f->prev_busy_ns && f->prev_low < f->low ? f->prev_low : f->low;
+	if (f->prev_busy_ns + busy < WB_FLOW_MIN_NS)
+		return x > low; /* not yet known: growing is all there is (and the credit) */
+	f->rate = wb_per_second(f->prev_bytes + f->bytes, f->prev_busy_ns + busy);
 	return f->rate > rate && x > low;
 }
 

@@ -10,15 +10,17 @@
  * A writer whose input stalls, or that is slower than the disk, drains the queue
  * and its time is left out, whatever it was doing. Busy time and its completions
  * add up to a window of 250 ms (several of a bursty device's bursts); each
- * window moves the estimate from the 100 MB/s guess toward its rate, half way up
- * and a quarter of the way down: one window never replaces it, and a disk found
- * faster is believed within a second.
+ * window moves the estimate from the 100 MB/s guess half way toward its rate: one
+ * window never replaces it, and a disk found faster or slower is believed within
+ * a second or two.
  *
  * Flow: the writers' own rate into one device, not counting the time they slept
  * or waited for us, over the last 100-200 ms. A writer is paced only while that
  * rate is above the device's estimate and the bytes in flight are above the
  * lowest level seen in the previous window (they grow): a writer slower than the
- * device, or one whose queue drains, is never slept.
+ * device, or one whose queue drains, is never slept. In its first 20 ms a flow's
+ * rate is not known yet: growing bytes in flight are then enough (a burst from
+ * idle is paid by the think-time credit, pace.c).
  *
  * Cost: the time `len` bytes take at the rate allowed at `x` bytes in flight,
  * which is the estimate times 2 at the soft line, 1 half way, 0 at the budget,
