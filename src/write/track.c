@@ -222,8 +222,14 @@ static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t
 		}
 		/* Time spent waiting is not the writer's to spend, nor its own rate. */
 		wb_pace_waited(device, wb_now_ns() - start);
-		looked = true;
+		/* The waits took only what the budget needed; a look takes all that is
+		 * done, so that a queue that ran dry is seen as such (rate.h). */
+		if (!looked && !file->id.remote && wb_pace_can_poll(fd)) {
+			(void)wb_reap(fd, slot, file);
+			looked = true;
+		}
 	}
+	/* Only after a full look: what is still queued was not done (rate.h). */
 	if (looked)
 		wb_pace_observed(device, slice);
 }
