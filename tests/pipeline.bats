@@ -103,12 +103,17 @@ paced_dd() {   # OUT TRACE [env...]: 48 MiB with dd to the slow disk, traced
 	paced_dd "$WORK/slow/paced" "$WORK/t"
 	# The bound is the hard line's: at most the budget is left cached at exit
 	# (looked at before cmp reads the file back in).
+	echo "cached at exit: $(resident_bytes "$WORK/slow/paced") (at most $BUDGET_4M)"
 	[ "$(resident_bytes "$WORK/slow/paced")" -le "$BUDGET_4M" ]
 	cmp -n $((48 * MiB)) /dev/zero "$WORK/slow/paced"
 	[ "$(stat -c %s "$WORK/slow/paced")" -eq $((48 * MiB)) ]
 	grep -Eo 'nanosleep\(.*tv_nsec=[0-9]+' "$WORK/t" | grep -Eo '[0-9]+$' >"$WORK/naps"
-	# 48 MiB at 20 MB/s: the writer is paced for seconds, in many short sleeps.
-	[ "$(count_lines . "$WORK/naps")" -ge 10 ]
+	# 48 MiB at 20 MB/s: the writer is paced for seconds, in short sleeps. How many
+	# depends on how soon the device's estimate settles from the 100 MB/s guess (the
+	# hard line does the rest meanwhile) and on the machine's load: 10-18 here when
+	# idle, so a handful is the floor that holds on a busy machine.
+	echo "pacing sleeps: $(count_lines . "$WORK/naps") (at least 5)"
+	[ "$(count_lines . "$WORK/naps")" -ge 5 ]
 	[ "$(sort -n "$WORK/naps" | tail -1)" -le 50000000 ]
 	[ "$(count_lines 'tv_sec=[1-9]' "$WORK/t")" -eq 0 ]
 	# It looked for completions (cachestat) instead of only waiting for them.
@@ -120,6 +125,7 @@ paced_dd() {   # OUT TRACE [env...]: 48 MiB with dd to the slow disk, traced
 	make_slow_loop 256M 20
 	mount_ext4 "$DEV" "$WORK/slow"
 	paced_dd "$WORK/slow/hard" "$WORK/t" WBSHIM_PACE=0
+	echo "cached at exit: $(resident_bytes "$WORK/slow/hard") (at most $BUDGET_4M)"
 	[ "$(resident_bytes "$WORK/slow/hard")" -le "$BUDGET_4M" ]
 	cmp -n $((48 * MiB)) /dev/zero "$WORK/slow/hard"
 	[ "$(count_lines nanosleep "$WORK/t")" -eq 0 ]

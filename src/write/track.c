@@ -224,7 +224,7 @@ static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t
 		wb_pace_waited(device, wb_now_ns() - start);
 		/* The waits took only what the budget needed; a look takes all that is
 		 * done, so that a queue that ran dry is seen as such (rate.h). */
-		if (!looked && !file->id.remote && wb_pace_can_poll(fd)) {
+		if (!looked && wb_cfg.pace && !file->id.remote && wb_pace_can_poll(fd)) {
 			(void)wb_reap(fd, slot, file);
 			looked = true;
 		}
