@@ -53,7 +53,7 @@ void wb_device_each(void (*fn)(const struct wb_device_summary *, void *), void *
 		s.rate = __atomic_load_n(&d->rate_now, __ATOMIC_RELAXED);
 		if (!s.rate)
 			s.rate = WB_RATE_GUESS;
-		s.samples = __atomic_load_n(&d->est.samples, __ATOMIC_RELAXED);
+		s.samples = __atomic_load_n(&d->samples_now, __ATOMIC_RELAXED);
 		s.written = __atomic_load_n(&d->written, __ATOMIC_RELAXED);
 		s.sleeps = __atomic_load_n(&d->sleeps, __ATOMIC_RELAXED);
 		s.slept_ns = __atomic_load_n(&d->slept_ns, __ATOMIC_RELAXED);

@@ -35,6 +35,7 @@ struct wb_device {
 	struct wb_rate est;
 	struct wb_flow flow;
 	uint64_t rate_now;  /* atomic: est.rate, read without the lock */
+	unsigned samples_now; /* atomic: est.samples, read without the lock */
 	bool pace_writers;  /* atomic: the flow's last answer */
 	uint64_t paid_till; /* atomic: CLOCK_MONOTONIC ns up to which paced writes are paid */
 	uint64_t unreaped;  /* atomic: paced bytes since the last look for completions */

@@ -42,7 +42,7 @@ static uint64_t wb_rate_of(const struct wb_device *device)
 
 uint64_t wb_pace_rate(const struct wb_device *device, bool *measured)
 {
-	*measured = __atomic_load_n(&device->est.samples, __ATOMIC_RELAXED) != 0;
+	*measured = __atomic_load_n(&device->samples_now, __ATOMIC_RELAXED) != 0;
 	return wb_rate_of(device);
 }
 
@@ -90,6 +90,7 @@ void wb_pace_observed(struct wb_device *device, uint64_t floor)
 	if (moved) {
 		rate = device->est.rate;
 		__atomic_store_n(&device->rate_now, rate, __ATOMIC_RELAXED);
+		__atomic_store_n(&device->samples_now, device->est.samples, __ATOMIC_RELAXED);
 	}
 	wb_pace_unlock(device);
 	if (moved)
