@@ -59,8 +59,8 @@ others_while_open() {   # TRACE FILE
 		"$BIN/wbseq" "$WORK/slow/a" 32 1024 0 0 "$WORK/fast" 32 1024 0 0
 	cat "$WORK/log"
 	slow=$(lsblk -dno MAJ:MIN "$DEV" | tr -d ' ')
-	grep -Eq "device $slow: bytes=$((32 * MiB)) rate_mbs=[0-9.]+ rate_from=(device|guess) pace_sleeps=[0-9]+ pace_ms=[0-9.]+ budget_waits=[0-9]+ budget_wait_ms=[0-9.]+$" "$WORK/log"
-	[ "$(grep -c ": device [0-9]*:[0-9]*: bytes=$((32 * MiB)) " "$WORK/log")" -eq 2 ]
+	grep -Eq "device $slow: written=$((32 * MiB)) rate_mbs=[0-9.]+ rate_from=(device|guess) pace_sleeps=[0-9]+ pace_ms=[0-9.]+ budget_waits=[0-9]+ budget_wait_ms=[0-9.]+$" "$WORK/log"
+	[ "$(grep -c ": device [0-9]*:[0-9]*: written=$((32 * MiB)) " "$WORK/log")" -eq 2 ]
 	grep -Eq "close: $WORK/fast bytes=$((32 * MiB)) .* pace_sleeps=[0-9]+ pace_ms=[0-9.]+ rate_mbs=[0-9.]+ rate_from=(device|guess)$" "$WORK/log"
 }
 

@@ -74,7 +74,7 @@ static void wb_device_report(const struct wb_device_summary *s, void *arg)
 	else
 		snprintf(name, sizeof(name), "device %u:%u", major(s->dev), minor(s->dev));
 	wb_log_emit(WB_LOG_INFO,
-		    "%s: bytes=%llu rate_mbs=%.1f rate_from=%s pace_sleeps=%llu pace_ms=%.1f "
+		    "%s: written=%llu rate_mbs=%.1f rate_from=%s pace_sleeps=%llu pace_ms=%.1f "
 		    "budget_waits=%llu budget_wait_ms=%.1f",
 		    name, (unsigned long long)s->written, (double)s->rate / 1048576.0,
 		    s->samples ? "device" : "guess", (unsigned long long)s->sleeps,
