@@ -5,9 +5,9 @@
  * copy wait for itself; forgetting them would leave them in the page cache. So
  * close() hands them here: the shim opens its own read-only description of the
  * file (through /proc/self/fd, before the program's close), moves it far above
- * the program's fd numbers, and keeps it in a small FIFO. When the process budget
- * (budget.h) needs room, the oldest kept file is waited for and dropped, and its
- * descriptor closed.
+ * the program's fd numbers, and keeps it in a small FIFO. When its device's budget
+ * (budget.h) needs room, that device's oldest kept file is waited for and
+ * dropped, and its descriptor closed: another device's files are never waited for.
  *
  * The wait never consumes the file's writeback error: it polls cachestat(2) for
  * dirty and writeback pages instead of calling SYNC_FILE_RANGE_WAIT_AFTER, which
