@@ -492,8 +492,8 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	}
 	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
 	if (file->stats.bytes) {
-		bool measured;
-		uint64_t rate = wb_pace_rate(file->device, &measured);
+		bool measured = false;
+		uint64_t rate = file->device ? wb_pace_rate(file->device, &measured) : 0;
 		wb_stats_report(fd, &file->stats, why, rate, measured);
 	}
 	wb_slot_set_class(slot, WB_UNKNOWN);

@@ -150,6 +150,34 @@ static void test_recovers_upward(void)
 	       s.r.rate >> 20);
 }
 
+static void test_recovers_from_a_drained_queue(void)
+{
+	struct wb_rate r;
+	uint64_t now = 1000 * MS, retired = 0, sample;
+
+	/* A low estimate held the writers below a 500 MB/s device: each look finds the
+	 * 5 MiB queued at the previous one (10 ms before) all done. */
+	wb_rate_init(&r);
+	r.rate = 10 * MiB;
+	r.samples = 5;
+	for (int i = 0; i < 100; i++) {
+		now += 10 * MS;
+		(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		retired += 5 * MiB;
+	}
+	expect(r.rate >= 400 * MiB, "a queue that runs dry raises the estimate to its bound",
+	       r.rate >> 20);
+	/* The same with 200 ms between looks (an input stall): a bound of 25 MB/s is
+	 * below the guess, which stays. */
+	wb_rate_init(&r);
+	for (int i = 0; i < 20; i++) {
+		now += 200 * MS;
+		(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		retired += 5 * MiB;
+	}
+	expect(r.rate == WB_RATE_GUESS, "a drained queue never lowers the estimate", r.rate >> 20);
+}
+
 static void test_bursts_average_out(void)
 {
 	struct sim s;
@@ -239,6 +267,7 @@ int main(void)
 	test_disk_faster_than_writer();
 	test_disk_slows_mid_run();
 	test_recovers_upward();
+	test_recovers_from_a_drained_queue();
 	test_bursts_average_out();
 	test_stalled_device();
 	test_flow();
