@@ -14,30 +14,22 @@ static uint64_t wb_per_second(uint64_t bytes, uint64_t ns)
 bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
 		  uint64_t floor, uint64_t *sample)
 {
-	uint64_t seen, bound = 0;
+	uint64_t seen;
 
 	if (r->at && now > r->at && retired >= r->retired && r->queued >= floor && r->queued) {
-		uint64_t done = retired - r->retired;
-		if (done < r->queued) {
-			/* Busy throughout: queued work at the start, and not all of it done. */
-			r->busy_ns += now - r->at;
+		uint64_t done = retired - r->retired, span = now - r->at;
+		/* Busy throughout: queued work at the start, and not all of it done. Or
+		 * all done, but at least as fast as the estimate: whatever idle time the
+		 * span hides, the device was not slower than that (a burst). */
+		if (done < r->queued ||
+		    (unsigned __int128)done * 1000000000ULL >= (unsigned __int128)r->rate * span) {
+			r->busy_ns += span;
 			r->bytes += done;
-		} else {
-			/* The queue ran dry, some time in between: the device did at least
-			 * this much. Never a reason to go down, the way back up when the
-			 * writers are held below the device (rate.h). */
-			bound = wb_per_second(r->queued, now - r->at);
 		}
 	}
 	r->at = now;
 	r->retired = retired;
 	r->queued = queued;
-	if (bound > r->rate) {
-		r->rate += (bound - r->rate) / 2;
-		r->samples++;
-		*sample = bound;
-		return true;
-	}
 	if (r->busy_ns < WB_RATE_WINDOW_NS)
 		return false;
 	seen = wb_per_second(r->bytes, r->busy_ns);

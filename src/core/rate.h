@@ -13,10 +13,10 @@
  * window moves the estimate from the 100 MB/s guess half way toward its rate: one
  * window never replaces it, and a disk found faster or slower is believed within
  * a second or two. A queue that ran dry between two observations says only that
- * the device did at least the bytes queued at the first in the time between: a
- * lower bound, which moves the estimate half way up when above it and never
- * down; so writers paced below a device's speed (by a low estimate) drain their
- * queue, and the estimate climbs back.
+ * the device did at least the bytes queued at the first in the time between: that
+ * span counts too if it is at least as fast as the estimate (a burst, or writers
+ * held below the device by a low estimate, which then climbs back), never if it
+ * is slower (an input stall: the idle time it hides would count as the disk's).
  *
  * Flow: the writers' own rate into one device, not counting the time they slept
  * or waited for us, over the last 100-200 ms. A writer is paced only while that

@@ -167,6 +167,23 @@ static void test_recovers_from_a_drained_queue(void)
 	}
 	expect(r.rate >= 400 * MiB, "a queue that runs dry raises the estimate to its bound",
 	       r.rate >> 20);
+	/* A bursty device: 5 MiB done at once every 100 ms, looked at 2 ms after each
+	 * burst and then every 10 ms: the bound is the sustained 50 MB/s, not the
+	 * burst's 2.5 GB/s. */
+	wb_rate_init(&r);
+	r.rate = 20 * MiB;
+	r.samples = 5;
+	for (int i = 0; i < 30; i++) {
+		now += 2 * MS;
+		retired += 5 * MiB;
+		(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		for (int j = 0; j < 9; j++) {
+			now += (j < 8 ? 10 : 8) * MS;
+			(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		}
+	}
+	expect(r.rate >= 40 * MiB && r.rate <= 60 * MiB,
+	       "bursts of 5 MiB per 100 ms: the bound is 50 MB/s, not the burst", r.rate >> 20);
 	/* The same with 200 ms between looks (an input stall): a bound of 25 MB/s is
 	 * below the guess, which stays. */
 	wb_rate_init(&r);
