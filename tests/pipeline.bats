@@ -128,17 +128,13 @@ paced_residue() {
 	# the writer to the disk's rate inside write(), and pacing has nothing left to do.
 	held=$(grep -E '^[0-9]+ +write\(1, ' "$WORK/t" | grep -Eo '<[0-9.]+>$' | tr -d '<>' |
 		awk '{ if ($1 > 0.004) ms += $1 * 1000 } END { printf "%d", ms }')
-	# Waits at the hard line that did wait (over 1 ms): where other processes make the
-	# disk's completions irregular, the rate estimate runs ahead and the bound takes
-	# some of the steps pacing would have taken.
-	hard=$(grep -E 'sync_file_range\(.*WAIT_AFTER\) = 0 <' "$WORK/t" | grep -Eo '<[0-9.]+>$' | tr -d '<>' |
-		awk '$1 > 0.001 { n++ } END { print n + 0 }')
-	echo "naps: $naps (expected >= 10; or >= 1 with naps + hard-line waits ($hard) >= 10, or the kernel held write() >= 1000 ms: $held ms); longest nap $longest ns (expected <= 50000000)"
-	# 48 MiB at 20 MB/s: the writer is held for seconds, in many short steps: naps of
-	# pacing by time, with the hard line's waits where the machine is busy, or the
-	# kernel's own throttling inside write().
-	[ "$naps" -ge 1 ] || [ "$held" -ge 1000 ]
-	[ "$naps" -ge 10 ] || [ $((naps + hard)) -ge 10 ] || [ "$held" -ge 1000 ]
+	# 48 MiB at 20 MB/s: the writer is held for seconds, in short steps: pacing's
+	# sleeps, and the hard line's naps while it watches the page cache. How many
+	# depends on how soon the device's estimate settles from the 100 MB/s guess and
+	# on the machine's load (10-18 here when idle), so a handful is the floor that
+	# holds on a busy machine, where the kernel's own throttling may hold write().
+	echo "naps: $naps (expected >= 5, or the kernel held write() >= 1000 ms: $held ms); longest nap $longest ns (expected <= 50000000)"
+	[ "$naps" -ge 5 ] || [ "$held" -ge 1000 ]
 	[ "${longest:-0}" -le 50000000 ]
 	[ "$(count_lines 'tv_sec=[1-9]' "$WORK/t")" -eq 0 ]
 	# It looked for completions (cachestat) instead of only waiting for them.

@@ -6,37 +6,86 @@ void wb_rate_init(struct wb_rate *r)
 	*r = (struct wb_rate){ .rate = WB_RATE_GUESS };
 }
 
-bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t bytes, uint64_t *sample)
+static uint64_t wb_per_second(uint64_t bytes, uint64_t ns)
 {
-	uint64_t span, seen;
-	bool moved = false;
+	return ns ? (uint64_t)((unsigned __int128)bytes * 1000000000ULL / ns) : 0;
+}
 
-	if (!r->start || now - r->last > WB_RATE_IDLE_NS) {
-		r->start = now; /* these bytes completed before the window began */
-		r->bytes = 0;
-	} else {
-		r->bytes += bytes;
-		span = now - r->start;
-		if (r->measured ? span >= WB_RATE_WINDOW_NS && r->bytes
-				: span >= WB_RATE_FIRST_NS && r->bytes >= WB_RATE_FIRST_BYTES) {
-			seen = (uint64_t)((unsigned __int128)r->bytes * 1000000000ULL / span);
-			if (!r->measured)
-				r->rate = seen;
-			else if (seen > r->rate)
-				r->rate = (r->rate + 3 * seen) / 4;
-			else
-				r->rate = (3 * r->rate + seen) / 4;
-			if (!r->rate)
-				r->rate = 1;
-			r->measured = true;
-			r->start = now;
-			r->bytes = 0;
-			*sample = seen;
-			moved = true;
+bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
+		  uint64_t floor, uint64_t *sample)
+{
+	uint64_t seen;
+
+	if (r->at && now > r->at && retired >= r->retired && r->queued >= floor && r->queued) {
+		uint64_t done = retired - r->retired, span = now - r->at;
+		/* Busy throughout: queued work at the start, and not all of it done. Or
+		 * all done, but at least as fast as the estimate: whatever idle time the
+		 * span hides, the device was not slower than that (a burst). */
+		if (done < r->queued ||
+		    (unsigned __int128)done * 1000000000ULL >= (unsigned __int128)r->rate * span) {
+			r->busy_ns += span;
+			r->bytes += done;
 		}
 	}
-	r->last = now;
-	return moved;
+	r->at = now;
+	r->retired = retired;
+	r->queued = queued;
+	if (r->busy_ns < WB_RATE_WINDOW_NS)
+		return false;
+	seen = wb_per_second(r->bytes, r->busy_ns);
+	/* Half way: a sample may be a burst's luck, the estimate is what paces. */
+	if (seen > r->rate)
+		r->rate += (seen - r->rate) / 2;
+	else
+		r->rate -= (r->rate - seen) / 2;
+	if (r->rate < WB_RATE_MIN)
+		r->rate = WB_RATE_MIN;
+	r->samples++;
+	r->busy_ns = 0;
+	r->bytes = 0;
+	*sample = seen;
+	return true;
+}
+
+/* Time that was the writers' own: not what they slept or waited in the shim.
+ * Several threads can sleep at once: at least an eighth of the span is theirs. */
+static uint64_t wb_flow_busy(uint64_t span, uint64_t ours)
+{
+	uint64_t most = span - span / 8;
+
+	return span - (ours < most ? ours : most);
+}
+
+bool wb_flow_note(struct wb_flow *f, uint64_t now, uint64_t bytes, uint64_t ours_ns,
+		  uint64_t x, uint64_t rate)
+{
+	uint64_t span, busy, low;
+
+	if (!f->start || now < f->start) {
+		/* What was written before the first look has no time to go with it. */
+		*f = (struct wb_flow){ .start = now, .low = x, .rate = f->rate };
+		return false;
+	}
+	f->bytes += bytes;
+	f->ours_ns += ours_ns;
+	if (x < f->low)
+		f->low = x;
+	span = now - f->start;
+	busy = wb_flow_busy(span, f->ours_ns);
+	if (span >= WB_FLOW_WINDOW_NS) {
+		f->prev_bytes = f->bytes;
+		f->prev_busy_ns = busy;
+		f->prev_low = f->low;
+		f->start = now;
+		f->bytes = f->ours_ns = 0;
+		f->low = x;
+		busy = 0;
+	}
+	low = f->prev_busy_ns && f->prev_low < f->low ? f->prev_low : f->low;
+	if (f->prev_busy_ns + busy < WB_FLOW_MIN_NS)
+		return x > low; /* not yet known: growing is all there is (and the credit) */
+	f->rate = wb_per_second(f->prev_bytes + f->bytes, f->prev_busy_ns + busy);
+	return f->rate > rate && x > low;
 }
 
 uint64_t wb_rate_cost(uint64_t len, uint64_t x, uint64_t soft, uint64_t budget, uint64_t rate)

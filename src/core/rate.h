@@ -1,14 +1,30 @@
 /* The arithmetic of pacing by time (pace.h): plain logic, no clock, no globals,
- * so that it can be tested with made-up times.
+ * so that it can be tested with made-up timelines.
  *
- * Rate: completions are counted in windows. The first replaces the starting
- * guess as soon as it holds 4 MiB and 20 ms (a fast disk is told apart within
- * milliseconds; a bursty one takes two bursts); later ones last 400 ms, so that
- * each spans several bursts of a bursty device. A window ends where a gap of a
- * second without a completion begins (the disk was idle: what came before says
- * nothing of its rate). A window's rate moves the estimate up quickly (3/4 of the way) and down
- * slowly (1/4): a window can only be as fast as the writers were allowed to be,
- * so a slow one may be the pacing's own doing.
+ * Rate: the device's, never the writer's. The caller reports observations: the
+ * time, the bytes its device has retired in all (completed and dropped), and the
+ * bytes still in flight on it. The time between two observations counts only if
+ * the device had work of ours queued throughout: at least a `floor` of bytes in
+ * flight at the first, and fewer bytes retired by the second than were queued at
+ * the first (some of that queue was still there, so the device never ran dry).
+ * A writer whose input stalls, or that is slower than the disk, drains the queue
+ * and its time is left out, whatever it was doing. Busy time and its completions
+ * add up to a window of 250 ms (several of a bursty device's bursts); each
+ * window moves the estimate from the 100 MB/s guess half way toward its rate: one
+ * window never replaces it, and a disk found faster or slower is believed within
+ * a second or two. A queue that ran dry between two observations says only that
+ * the device did at least the bytes queued at the first in the time between: that
+ * span counts too if it is at least as fast as the estimate (a burst, or writers
+ * held below the device by a low estimate, which then climbs back), never if it
+ * is slower (an input stall: the idle time it hides would count as the disk's).
+ *
+ * Flow: the writers' own rate into one device, not counting the time they slept
+ * or waited for us, over the last 100-200 ms. A writer is paced only while that
+ * rate is above the device's estimate and the bytes in flight are above the
+ * lowest level seen in the previous window (they grow): a writer slower than the
+ * device, or one whose queue drains, is never slept. In its first 20 ms a flow's
+ * rate is not known yet: growing bytes in flight are then enough (a burst from
+ * idle is paid by the think-time credit, pace.c).
  *
  * Cost: the time `len` bytes take at the rate allowed at `x` bytes in flight,
  * which is the estimate times 2 at the soft line, 1 half way, 0 at the budget,
@@ -20,25 +36,43 @@
 #include <stdint.h>
 
 #define WB_RATE_GUESS (100ULL << 20) /* mm/page-writeback.c's INIT_BW: 100 MB/s */
-#define WB_RATE_FIRST_NS (20ULL * 1000000ULL)
-#define WB_RATE_FIRST_BYTES (4ULL << 20)
-#define WB_RATE_WINDOW_NS (400ULL * 1000000ULL)
-#define WB_RATE_IDLE_NS (1000ULL * 1000000ULL)
+#define WB_RATE_WINDOW_NS (250ULL * 1000000ULL) /* busy time per sample */
+#define WB_RATE_MIN (256ULL << 10)              /* a stalled device: 256 KB/s */
 #define WB_RATE_MAX_PAUSE_NS (50ULL * 1000000ULL)
+#define WB_FLOW_WINDOW_NS (100ULL * 1000000ULL)
+#define WB_FLOW_MIN_NS (20ULL * 1000000ULL)
 
 struct wb_rate {
-	uint64_t rate;       /* bytes per second */
-	bool measured;       /* rate is a measurement, not the guess */
-	uint64_t start;      /* the window's start (ns), 0: none open */
-	uint64_t bytes;      /* completed since then */
-	uint64_t last;       /* the last completion seen (ns) */
+	uint64_t rate;    /* bytes per second */
+	unsigned samples; /* windows that moved it (0: still the guess) */
+	uint64_t at;      /* the previous observation (ns), 0: none yet */
+	uint64_t retired; /* the device's retired bytes at it */
+	uint64_t queued;  /* bytes in flight after it */
+	uint64_t busy_ns; /* busy time in the open window */
+	uint64_t bytes;   /* completions in that time */
 };
 
 void wb_rate_init(struct wb_rate *r);
 
-/* `bytes` were seen completed at `now` (ns, any monotonic origin above 0).
- * Returns true if a window closed and the estimate moved (*sample: its rate). */
-bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t bytes, uint64_t *sample);
+/* An observation at `now` (ns, any monotonic origin above 0): `retired` bytes in
+ * all so far (never decreasing), `queued` in flight now, `floor` the least queue
+ * that keeps the device busy. Returns true if a window closed and the estimate
+ * moved (*sample: the window's rate). */
+bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
+		  uint64_t floor, uint64_t *sample);
+
+struct wb_flow {
+	uint64_t start;               /* the open window's start (ns), 0: none */
+	uint64_t bytes, ours_ns, low; /* written, slept or waited by us, least in flight */
+	uint64_t prev_bytes, prev_busy_ns, prev_low; /* the window before (busy 0: none) */
+	uint64_t rate;                /* the writers' own rate, last computed (bytes/s) */
+};
+
+/* Since the last call, the writers wrote `bytes` and spent `ours_ns` sleeping or
+ * waiting in the shim; `x` are in flight now, the device's estimate is `rate`.
+ * Should the write that asks be paced? */
+bool wb_flow_note(struct wb_flow *f, uint64_t now, uint64_t bytes, uint64_t ours_ns,
+		  uint64_t x, uint64_t rate);
 
 /* Nanoseconds `len` bytes take at `x` in flight, for a `soft` line below a
  * `budget` (soft < x < budget), at `rate` bytes per second. */

@@ -118,6 +118,7 @@ bool wb_classify_fd(int fd, struct wb_identity *id)
 	id->append = (flags & O_APPEND) != 0;
 	id->remote = false;
 	id->blockdev = S_ISBLK(st.st_mode);
+	id->backing = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
 	if (S_ISBLK(st.st_mode)) /* the node's own filesystem (devtmpfs) says nothing about the disk */
 		return wb_decided(true, "block device");
 	if (fstatfs(fd, &fs) != 0)

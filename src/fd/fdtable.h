@@ -44,10 +44,14 @@ struct wb_identity {
 	bool append;  /* O_APPEND: every write lands at end of file */
 	bool remote;  /* network or FUSE filesystem: kick, never wait */
 	bool blockdev; /* a block device, not a regular file */
+	dev_t backing; /* the device its pages are written to: st_dev, st_rdev for a block device */
 };
+
+struct wb_device;
 
 struct wb_file {
 	struct wb_identity id;
+	struct wb_device *device; /* id.backing's budget and pacing, looked up once (device.h) */
 	uint64_t pos;          /* cached file offset, valid while pos_known */
 	bool pos_known;        /* atomic: cleared without the lock when a step is skipped */
 	bool driven;           /* at least one chunk kicked: treat as a big file */

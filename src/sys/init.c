@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "device.h"
 #include "fdtable.h"
 #include "keep.h"
 #include "log.h"
@@ -26,9 +27,15 @@ static __thread bool wb_starting_here __attribute__((tls_model("initial-exec")))
 
 static void wb_report_open(int fd, struct wb_slot *slot)
 {
+	struct wb_file *file = slot->file;
+	bool measured = false;
+	uint64_t rate;
+
 	/* A file that was only classified (a seek, a duplicate fd) has nothing to report. */
-	if (slot->file && __atomic_load_n(&slot->file->stats.bytes, __ATOMIC_RELAXED) != 0)
-		wb_stats_report(fd, &slot->file->stats, "at exit");
+	if (!file || !file->device || __atomic_load_n(&file->stats.bytes, __ATOMIC_RELAXED) == 0)
+		return;
+	rate = wb_pace_rate(file->device, &measured);
+	wb_stats_report(fd, &file->stats, "at exit", rate, measured);
 }
 
 /* Files still open at exit never reach close(): summarise them here. Closed files
@@ -47,6 +54,7 @@ __attribute__((destructor)) static void wb_finish(void)
 	}
 	wb_map_exit();
 	wb_keep_exit();
+	wb_device_report_all();
 }
 
 /* atfork child: locks, cached offsets, and what belongs to the parent. */
@@ -55,10 +63,9 @@ static void wb_after_fork(void)
 	__atomic_store_n(&wb_pid, (int)wb_syscall(SYS_getpid, 0), __ATOMIC_RELAXED);
 	wb_table_after_fork();
 	wb_keep_after_fork();
-	wb_budget_after_fork();
-	wb_pace_after_fork();
 	wb_map_after_fork();
 	memset(&wb_totals, 0, sizeof(wb_totals)); /* the parent's files are the parent's to sum */
+	wb_device_after_fork();
 }
 
 bool wb_start(void)

@@ -241,7 +241,8 @@ void wb_totals_report(bool writer, uint64_t budget)
 		    (unsigned long long)wb_load(&wb_totals.waits), extra);
 }
 
-void wb_stats_report(int fd, const struct wb_stats *stats, const char *why)
+void wb_stats_report(int fd, const struct wb_stats *stats, const char *why, uint64_t rate,
+		     bool measured)
 {
 	char link[64], path[256];
 	ssize_t len;
@@ -256,8 +257,10 @@ void wb_stats_report(int fd, const struct wb_stats *stats, const char *why)
 	path[len] = '\0';
 	wb_log_emit(WB_LOG_INFO,
 		    "%s: %s bytes=%llu chunks=%llu waits=%llu wait_total_ms=%.1f "
-		    "wait_max_ms=%.1f errors=%llu",
+		    "wait_max_ms=%.1f errors=%llu pace_sleeps=%llu pace_ms=%.1f rate_mbs=%.1f rate_from=%s",
 		    why, path, (unsigned long long)stats->bytes, (unsigned long long)stats->chunks,
 		    (unsigned long long)stats->waits, (double)stats->wait_ns / 1e6,
-		    (double)stats->wait_ns_max / 1e6, (unsigned long long)stats->errors);
+		    (double)stats->wait_ns_max / 1e6, (unsigned long long)stats->errors,
+		    (unsigned long long)stats->pace_sleeps, (double)stats->pace_ns / 1e6,
+		    (double)rate / 1048576.0, measured ? "device" : "guess");
 }

@@ -34,6 +34,8 @@ struct wb_stats {
 	uint64_t wait_ns;       /* time spent in them */
 	uint64_t wait_ns_max;   /* the longest one */
 	uint64_t errors;        /* writeback errors seen */
+	uint64_t pace_sleeps;   /* pacing sleeps (pace.h) */
+	uint64_t pace_ns;       /* time slept in them */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds: how long waits take. */
@@ -42,9 +44,11 @@ uint64_t wb_now_ns(void);
 void wb_stats_add(uint64_t *counter, uint64_t amount);
 void wb_stats_max(uint64_t *counter, uint64_t value);
 
-/* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO; the file's
- * counts are added to the process's totals below. */
-void wb_stats_report(int fd, const struct wb_stats *stats, const char *why);
+/* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO, with its
+ * device's rate estimate (bytes per second; `measured`: not the starting guess);
+ * the file's counts are added to the process's totals. */
+void wb_stats_report(int fd, const struct wb_stats *stats, const char *why, uint64_t rate,
+		     bool measured);
 
 /* What the whole process went through, summed from the per-file reports (and from
  * the counters below that other layers may feed): relaxed atomics, no lock, so a

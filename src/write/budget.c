@@ -1,20 +1,17 @@
-/* The process-wide writeback budget (see budget.h). */
+/* The writeback budget per device (see budget.h). */
 #include "budget.h"
 
-uint64_t wb_inflight;
 uint64_t wb_written;
 bool wb_writer;
 
-void wb_inflight_sub(uint64_t bytes)
+void wb_inflight_sub(struct wb_device *device, uint64_t bytes)
 {
-	uint64_t seen = __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED);
+	uint64_t seen = __atomic_load_n(&device->inflight, __ATOMIC_RELAXED), take;
 
-	while (!__atomic_compare_exchange_n(&wb_inflight, &seen, seen > bytes ? seen - bytes : 0,
-					    1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
-void wb_budget_after_fork(void)
-{
-	wb_inflight = 0;
+	do
+		take = seen > bytes ? bytes : seen;
+	while (!__atomic_compare_exchange_n(&device->inflight, &seen, seen - take, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	/* What left the queue: the rate counts it (rate.h). */
+	__atomic_add_fetch(&device->retired, take, __ATOMIC_RELAXED);
 }

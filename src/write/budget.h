@@ -1,28 +1,33 @@
-/* The process-wide writeback budget.
+/* The writeback budget, one per backing device (device.h).
  *
- * Pages this process has written and not yet dropped are counted across every
- * file it writes, open or closed: `wb_inflight` holds the bytes of chunks kicked
- * and not yet waited for and dropped, whether they belong to an open file's
- * pipeline (track.c) or to a closed file kept in the queue (keep.c). A writer
- * whose own unkicked bytes plus all of those exceed `(depth + 1) x chunk` waits,
- * oldest first (closed files, then its own chunks, a slice at a time), until they
- * fit: so the process holds at most that, plus one partial chunk per other file
- * open for writing; the bound the README states. Each write pays for about its
- * own size in disk time, in small pauses, as the kernel's own throttling does.
+ * Pages this process has written and not yet dropped are counted per device,
+ * across every file it writes there, open or closed: a device's `inflight` holds
+ * the bytes of chunks kicked and not yet waited for and dropped, whether they
+ * belong to an open file's pipeline (track.c) or to a closed file kept in the
+ * queue (keep.c). A writer whose own unkicked bytes plus its device's in-flight
+ * bytes exceed `(depth + 1) x chunk` waits, oldest first (that device's closed
+ * files, then its own chunks, a slice at a time), until they fit: so the process
+ * holds, per device it writes to, at most that, plus one partial chunk per other
+ * file open for writing there; the bound the README states. A slow or stalled
+ * device makes only its own writers wait, as the kernel's per-device writeback
+ * does. Each write pays for about its own size in disk time, in small pauses.
  *
  * `wb_written` counts the bytes written to tracked files until it passes one
  * chunk: a process that writes a few small files (a config, temporary files) is
- * left to the kernel; after that, every file it writes takes part.
- * Both are relaxed atomics: they steer pacing, nothing depends on them exactly. */
+ * left to the kernel; after that, every file it writes takes part. It stays one
+ * per process: it tells what kind of program this is (a bulk writer or not), not
+ * how fast a disk is, and a bulk writer's first small file on a second device
+ * should take part from the start.
+ * All are relaxed atomics: they steer pacing, nothing depends on them exactly. */
 #ifndef WB_BUDGET_H
 #define WB_BUDGET_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
 #include "init.h"
 
-extern uint64_t wb_inflight;
 extern uint64_t wb_written;
 extern bool wb_writer; /* wb_written has passed a chunk: sticky */
 
@@ -31,20 +36,26 @@ static inline uint64_t wb_budget_bytes(void)
 	return (uint64_t)(wb_cfg.depth + 1) * wb_cfg.chunk;
 }
 
-/* Would the process be over budget with `pending` more bytes (a writer's own,
+static inline uint64_t wb_inflight(const struct wb_device *device)
+{
+	return __atomic_load_n(&device->inflight, __ATOMIC_RELAXED);
+}
+
+/* Would the device be over budget with `pending` more bytes (a writer's own,
  * not yet kicked)? */
-static inline bool wb_budget_over(uint64_t pending)
+static inline bool wb_budget_over(const struct wb_device *device, uint64_t pending)
 {
-	return __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED) + pending > wb_budget_bytes();
+	return wb_inflight(device) + pending > wb_budget_bytes();
 }
 
-static inline void wb_inflight_add(uint64_t bytes)
+static inline void wb_inflight_add(struct wb_device *device, uint64_t bytes)
 {
-	__atomic_add_fetch(&wb_inflight, bytes, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&device->inflight, bytes, __ATOMIC_RELAXED);
 }
 
-/* Saturating: a count lost to a race or a fork must not wrap around. */
-void wb_inflight_sub(uint64_t bytes);
+/* Waited for, dropped or forgotten. Saturating: a count lost to a race or a fork
+ * must not wrap around. */
+void wb_inflight_sub(struct wb_device *device, uint64_t bytes);
 
 /* `bytes` more were written to a tracked file. One load once the process is known
  * to be a writer; an atomic add until then. */
@@ -60,8 +71,5 @@ static inline bool wb_budget_writer(void)
 {
 	return __atomic_load_n(&wb_writer, __ATOMIC_RELAXED);
 }
-
-/* atfork child: the parent's chunks are the parent's to wait for. */
-void wb_budget_after_fork(void);
 
 #endif

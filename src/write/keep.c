@@ -22,6 +22,8 @@
 
 struct wb_closed {
 	uint64_t serial;         /* tells a copy's entry from a later one in its place */
+	struct wb_device *device; /* whose budget its bytes count against */
+	bool gone;               /* taken out of the middle: skipped, then reclaimed */
 	dev_t dev;
 	ino_t ino;
 	uint64_t low;            /* lowest byte the writer wrote: drops never go below */
@@ -32,7 +34,6 @@ struct wb_closed {
 static struct wb_closed wb_ring[WB_KEEP_MAX]; /* oldest at wb_head */
 static unsigned int wb_head, wb_count;        /* wb_count: also read without the lock */
 static uint64_t wb_serial;
-static uint64_t wb_next_look;                 /* ns: no look at the oldest before this */
 static unsigned char wb_ring_lock;
 static __thread bool wb_ring_holding __attribute__((tls_model("initial-exec")));
 
@@ -61,25 +62,59 @@ static void wb_closed_copy(struct wb_closed *out, const struct wb_closed *e)
 	memcpy(out->name, e->name, strlen(e->name) + 1);
 }
 
-/* A copy of the oldest entry; taken out of the ring if `take` (and, with
- * serial != 0, only if it is still that entry). */
-static bool wb_keep_oldest(struct wb_closed *out, bool take, uint64_t serial)
+static struct wb_closed *wb_entry(unsigned int i)
 {
-	bool got;
+	return &wb_ring[(wb_head + i) % WB_KEEP_MAX];
+}
+
+/* Under the lock: forget the entries taken out at the head. */
+static void wb_ring_trim(void)
+{
+	while (wb_count && wb_ring[wb_head].gone) {
+		wb_head = (wb_head + 1) % WB_KEEP_MAX;
+		__atomic_store_n(&wb_count, wb_count - 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Under the lock: close the gaps left by entries taken out of the middle. */
+static void wb_ring_compact(void)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < wb_count; i++) {
+		if (wb_entry(i)->gone)
+			continue;
+		if (kept != i)
+			wb_closed_copy(wb_entry(kept), wb_entry(i));
+		kept++;
+	}
+	__atomic_store_n(&wb_count, kept, __ATOMIC_RELAXED);
+}
+
+/* A copy of the oldest entry of `device` (of any device if NULL); taken out of
+ * the ring if `take` (and, with serial != 0, only if it is still that entry). */
+static bool wb_keep_oldest(const struct wb_device *device, struct wb_closed *out, bool take,
+			   uint64_t serial)
+{
+	struct wb_closed *e = NULL;
 
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !wb_keep_lock())
 		return false;
-	got = wb_count > 0 && (!serial || wb_ring[wb_head].serial == serial);
-	if (got) {
+	for (unsigned int i = 0; i < wb_count && !e; i++)
+		if (!wb_entry(i)->gone && (!device || wb_entry(i)->device == device))
+			e = wb_entry(i);
+	if (e && serial && e->serial != serial)
+		e = NULL;
+	if (e) {
 		if (out)
-			wb_closed_copy(out, &wb_ring[wb_head]);
+			wb_closed_copy(out, e);
 		if (take) {
-			wb_head = (wb_head + 1) % WB_KEEP_MAX;
-			__atomic_store_n(&wb_count, wb_count - 1, __ATOMIC_RELAXED);
+			e->gone = true;
+			wb_ring_trim();
 		}
 	}
 	wb_keep_unlock();
-	return got;
+	return e != NULL;
 }
 
 /* Is what we opened the file that was noted, still linked? */
@@ -125,7 +160,7 @@ static void wb_closed_finish(const struct wb_closed *c, bool wait)
 		if (wb_same_file(&st, c)) {
 			for (unsigned int i = 0; wait && i < c->written.count; i++) {
 				const struct wb_extent *e = &c->written.extent[i];
-				(void)wb_settle(fd, e->start, e->end - e->start);
+				(void)wb_settle(fd, e->start, e->end - e->start, c->device);
 			}
 			if (wb_cfg.drop)
 				wb_closed_drop(fd, c, &st);
@@ -133,7 +168,7 @@ static void wb_closed_finish(const struct wb_closed *c, bool wait)
 		}
 		wb_transient_close(fd, &st);
 	}
-	wb_inflight_sub(c->written.bytes);
+	wb_inflight_sub(c->device, c->written.bytes);
 	wb_log(WB_LOG_DEBUG, "closed file %s: %s, %llu bytes, %.1f ms", c->name, what,
 	       (unsigned long long)c->written.bytes, (double)(wb_now_ns() - began) / 1e6);
 	errno = saved;
@@ -167,8 +202,8 @@ static int wb_name_of(int fd, char *name, size_t size)
 static struct wb_closed *wb_keep_find(dev_t dev, ino_t ino)
 {
 	for (unsigned int i = 0; i < wb_count; i++) {
-		struct wb_closed *e = &wb_ring[(wb_head + i) % WB_KEEP_MAX];
-		if (e->dev == dev && e->ino == ino)
+		struct wb_closed *e = wb_entry(i);
+		if (!e->gone && e->dev == dev && e->ino == ino)
 			return e;
 	}
 	return NULL;
@@ -188,10 +223,11 @@ static bool wb_keep_merge(const struct wb_identity *id, const struct wb_batch *w
 	return true;
 }
 
-enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
+enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct wb_device *device,
 				  const struct wb_batch *written, uint64_t low)
 {
-	struct wb_closed c = { .dev = id->dev, .ino = id->ino, .low = low, .written = *written };
+	struct wb_closed c = { .device = device, .dev = id->dev, .ino = id->ino, .low = low,
+			       .written = *written };
 	struct wb_closed *slot;
 	bool merged;
 	int saved = errno, named;
@@ -215,15 +251,21 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
 			wb_keep_unlock();
 			return WB_KEEP_KEPT;
 		}
+		if (wb_count == WB_KEEP_MAX)
+			wb_ring_compact();
 		if (wb_count < WB_KEEP_MAX)
 			break;
 		wb_keep_unlock();
-		/* Full: the oldest is settled to make room (a program closing many files
-		 * faster than the disk takes them waits here, as it would at the budget). */
-		if (wb_keep_oldest(&oldest, true, 0))
+		/* Full: this device's oldest is settled to make room (a program closing many
+		 * files faster than the disk takes them waits here, as it would at the
+		 * budget). Another device's files are never waited for: if this one has
+		 * none, the oldest of all is dropped as far as it is clean. */
+		if (wb_keep_oldest(device, &oldest, true, 0))
 			wb_closed_finish(&oldest, true);
+		else if (wb_keep_oldest(NULL, &oldest, true, 0))
+			wb_closed_finish(&oldest, false);
 	}
-	slot = &wb_ring[(wb_head + wb_count) % WB_KEEP_MAX];
+	slot = wb_entry(wb_count);
 	c.serial = ++wb_serial;
 	wb_closed_copy(slot, &c);
 	__atomic_store_n(&wb_count, wb_count + 1, __ATOMIC_RELAXED);
@@ -234,37 +276,37 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
 	return WB_KEEP_KEPT;
 }
 
-uint64_t wb_keep_settle(uint64_t pending)
+uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending)
 {
 	struct wb_closed oldest;
 	uint64_t waited = 0;
 
-	while (wb_budget_over(pending) && wb_keep_oldest(&oldest, true, 0)) {
+	while (wb_budget_over(device, pending) && wb_keep_oldest(device, &oldest, true, 0)) {
 		waited += oldest.written.bytes;
 		wb_closed_finish(&oldest, true);
 	}
 	return waited;
 }
 
-/* One look at the oldest noted file, without waiting: 1 it was dropped (or
- * forgotten; *bytes: its weight), 0 it is still being written back, -1 nothing
- * to look at. */
-static int wb_keep_look_oldest(uint64_t now, uint64_t *bytes)
+/* One look at the device's oldest noted file, without waiting: 1 it was dropped
+ * (or forgotten; *bytes: its weight), 0 it is still being written back, -1
+ * nothing to look at. */
+static int wb_keep_look_oldest(struct wb_device *device, uint64_t now, uint64_t *bytes)
 {
 	struct wb_closed c;
 	uint64_t left = 0, all = 0;
 	struct stat st;
 	int fd, settled = 1;
 
-	if (!wb_keep_oldest(&c, false, 0))
+	if (!wb_keep_oldest(device, &c, false, 0))
 		return -1;
 	fd = wb_closed_open(&c, &st);
 	if (fd < 0 || !wb_same_file(&st, &c)) {
 		if (fd >= 0)
 			wb_transient_close(fd, &st);
 		*bytes = 0;
-		if (wb_keep_oldest(NULL, true, c.serial)) {
-			wb_inflight_sub(c.written.bytes); /* gone or replaced: forgotten */
+		if (wb_keep_oldest(device, NULL, true, c.serial)) {
+			wb_inflight_sub(device, c.written.bytes); /* gone or replaced: forgotten */
 			*bytes = c.written.bytes;
 		}
 		return 1;
@@ -276,20 +318,21 @@ static int wb_keep_look_oldest(uint64_t now, uint64_t *bytes)
 		if (got != 1)
 			settled = 0;
 	}
-	if (settled && wb_keep_oldest(NULL, true, c.serial)) {
+	if (settled && wb_keep_oldest(device, NULL, true, c.serial)) {
 		if (wb_cfg.drop)
 			wb_closed_drop(fd, &c, &st);
-		wb_inflight_sub(c.written.bytes);
+		wb_inflight_sub(device, c.written.bytes);
 		*bytes = c.written.bytes;
 	} else {
 		settled = 0;
-		__atomic_store_n(&wb_next_look, now + wb_settle_nap_ns(all), __ATOMIC_RELAXED);
+		__atomic_store_n(&device->keep_next_look, now + wb_settle_nap_ns(all, device),
+				 __ATOMIC_RELAXED);
 	}
 	wb_transient_close(fd, &st);
 	return settled;
 }
 
-uint64_t wb_keep_reap(void)
+uint64_t wb_keep_reap(struct wb_device *device)
 {
 	uint64_t reaped = 0, now, bytes;
 	int saved = errno;
@@ -297,9 +340,9 @@ uint64_t wb_keep_reap(void)
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED))
 		return 0;
 	now = wb_now_ns();
-	if (now < __atomic_load_n(&wb_next_look, __ATOMIC_RELAXED))
+	if (now < __atomic_load_n(&device->keep_next_look, __ATOMIC_RELAXED))
 		return 0; /* looked a moment ago: its bytes need longer than that */
-	while (wb_keep_look_oldest(now, &bytes) == 1)
+	while (wb_keep_look_oldest(device, now, &bytes) == 1)
 		reaped += bytes;
 	errno = saved;
 	return reaped;
@@ -366,7 +409,7 @@ void wb_keep_exit(void)
 {
 	struct wb_closed oldest;
 
-	while (wb_keep_oldest(&oldest, true, 0))
+	while (wb_keep_oldest(NULL, &oldest, true, 0))
 		wb_closed_finish(&oldest, false);
 }
 
@@ -376,5 +419,4 @@ void wb_keep_after_fork(void)
 	wb_ring_holding = false;
 	wb_head = 0;
 	wb_count = 0;
-	wb_next_look = 0;
 }

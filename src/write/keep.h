@@ -5,12 +5,13 @@
  * copy wait for itself; forgetting them would leave them in the page cache. So
  * close() notes the file here: its identity (device, inode), its name (read from
  * /proc/self/fd while the program's fd is still open), and what was written. The
- * shim holds nothing of the file: no descriptor, no lock, no lease. When the
- * process budget (budget.h) needs room, or when completions are looked for, the
- * oldest noted file is opened again by name, for that one operation only:
+ * shim holds nothing of the file: no descriptor, no lock, no lease. When its
+ * device's budget (budget.h) needs room, or when completions are looked for, that
+ * device's oldest noted file is opened again by name, for that one operation only:
  * checked to be the same file, settled (settle.h: watched, never waited for with
  * SYNC_FILE_RANGE_WAIT_*, so its writeback error stays for whoever would find it
- * without the shim), dropped over what was written, and closed.
+ * without the shim), dropped over what was written, and closed. Another device's
+ * files are never waited for.
  *
  * What the program and others can observe, and why it stays unchanged:
  *  - after the program's close nothing of the file is open in the process
@@ -37,6 +38,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "device.h"
 #include "fdtable.h"
 #include "pipeline.h"
 
@@ -49,20 +51,22 @@ enum wb_keep_outcome {
 };
 
 /* fd (the program's, still open, a regular file) is about to be closed; the
- * extents of `written` (its bytes in flight) were kicked; `low` is the lowest
- * byte the writer wrote. Opens nothing; settles the oldest noted file when the
- * ring is full. Preserves errno. */
-enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id,
+ * extents of `written` (its bytes in flight on `device`, counted there until the
+ * file is dropped) were kicked; `low` is the lowest byte the writer wrote. Opens
+ * nothing; when the ring is full, settles the device's own oldest noted file (or,
+ * if it has none, forgets the overall oldest without waiting). Preserves errno. */
+enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct wb_device *device,
 				  const struct wb_batch *written, uint64_t low);
 
-/* Settle and drop noted files, oldest first, while the process would be over
- * budget with `pending` more bytes (budget.h). Returns their bytes. */
-uint64_t wb_keep_settle(uint64_t pending);
+/* Settle and drop `device`'s noted files, oldest first, while that device would
+ * be over budget with `pending` more bytes (budget.h); other devices' files are
+ * left alone. Returns their bytes. */
+uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending);
 
-/* Without waiting: drop the oldest noted files whose pages have all reached the
- * disk, stopping at the first that has not (looked at no sooner than its bytes
- * need at the measured rate). Returns their bytes. */
-uint64_t wb_keep_reap(void);
+/* Without waiting: drop `device`'s oldest noted files whose pages have all
+ * reached the disk, stopping at the first that has not (looked at no sooner than
+ * its bytes need at the device's rate). Returns their bytes. */
+uint64_t wb_keep_reap(struct wb_device *device);
 
 /* The program renamed a file to `path` (relative to dirfd): if that file is
  * noted, follow it to its new name (a temporary name renamed into place, as

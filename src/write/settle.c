@@ -7,8 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdtable.h"
 #include "log.h"
 #include "pace.h"
+#include "rate.h"
 #include "real.h"
 
 #define WB_SETTLE_MIN_NAP_NS (100ULL * 1000ULL)
@@ -50,9 +52,10 @@ int wb_settle_look(int fd, uint64_t off, uint64_t len, uint64_t *left)
 	return 0;
 }
 
-uint64_t wb_settle_nap_ns(uint64_t left)
+uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device)
 {
-	uint64_t rate = wb_pace_rate(), ns;
+	bool measured;
+	uint64_t rate = device ? wb_pace_rate(device, &measured) : WB_RATE_GUESS, ns;
 
 	if (rate == 0)
 		rate = 1;
@@ -62,7 +65,7 @@ uint64_t wb_settle_nap_ns(uint64_t left)
 	return ns > WB_SETTLE_MAX_NAP_NS ? WB_SETTLE_MAX_NAP_NS : ns;
 }
 
-int wb_settle(int fd, uint64_t off, uint64_t len)
+int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device)
 {
 	uint64_t began = 0, left, ns;
 	struct timespec nap;
@@ -80,7 +83,7 @@ int wb_settle(int fd, uint64_t off, uint64_t len)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		ns = wb_settle_nap_ns(left);
+		ns = wb_settle_nap_ns(left, device);
 		nap.tv_sec = (time_t)(ns / 1000000000ULL);
 		nap.tv_nsec = (long)(ns % 1000000000ULL);
 		(void)nanosleep(&nap, NULL); /* a signal cuts it short: look again */
@@ -91,9 +94,14 @@ int wb_settle(int fd, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* The pipeline's wait on a tracked fd: its device (for the nap's length) is in
+ * the fd's slot, no system call needed. */
 static int wb_settle_op(int fd, uint64_t off, uint64_t len)
 {
-	return wb_settle(fd, off, len);
+	struct wb_slot *slot = wb_slot_peek(fd);
+	const struct wb_file *file = slot ? slot->file : NULL;
+
+	return wb_settle(fd, off, len, file ? file->device : NULL);
 }
 
 const struct wb_ops wb_settle_ops = {

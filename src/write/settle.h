@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
 #include "pipeline.h"
 
 /* Can a wait be done by watching the page cache here (cachestat)? Asks the
@@ -28,15 +29,15 @@ bool wb_settle_possible(int fd);
 /* Until [off, off + len) of fd (len 0: to end of file) has no dirty or writeback
  * page. 0, or -1 with errno (ETIMEDOUT: patience ran out; EBADF, ...: cachestat
  * failed). Preserves errno on success. */
-int wb_settle(int fd, uint64_t off, uint64_t len);
+int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device);
 
 /* One look, without waiting: 1 settled, 0 not yet (*left: bytes still dirty or
  * under writeback), -1 cachestat failed. Kicks pages dirtied again. */
 int wb_settle_look(int fd, uint64_t off, uint64_t len, uint64_t *left);
 
-/* A nap for `left` bytes at the disk's measured rate, clamped to the settle's
- * bounds, in nanoseconds. */
-uint64_t wb_settle_nap_ns(uint64_t left);
+/* A nap for `left` bytes at the device's measured rate (the starting guess for
+ * NULL), clamped to the settle's bounds, in nanoseconds. */
+uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device);
 
 /* The pipeline's operations when waits settle: kick and drop as the kernel's,
  * waits by wb_settle(). */

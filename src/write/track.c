@@ -9,6 +9,7 @@
 
 #include "budget.h"
 #include "classify.h"
+#include "device.h"
 #include "init.h"
 #include "keep.h"
 #include "log.h"
@@ -73,7 +74,7 @@ static void wb_kick(int fd, struct wb_slot *slot, struct wb_file *file,
 	const struct wb_ops *ops = wb_ops_for(fd);
 	int err = wb_batch_kick(ops, fd, batch);
 
-	wb_inflight_add(batch->bytes);
+	wb_inflight_add(file->device, batch->bytes);
 	wb_stats_add(&file->stats.chunks, 1);
 	wb_log(WB_LOG_DEBUG, "fd %d: kick %llu bytes at %llu", fd, (unsigned long long)batch->bytes,
 	       (unsigned long long)batch->extent[0].start);
@@ -93,13 +94,13 @@ static void wb_wait(int fd, struct wb_slot *slot, struct wb_file *file,
 		 * the program hang where it would not have. Drop what already finished. */
 		if (wb_cfg.drop)
 			wb_batch_drop(ops, fd, batch);
-		wb_inflight_sub(batch->bytes);
+		wb_inflight_sub(file->device, batch->bytes);
 		return;
 	}
 	start = wb_now_ns();
 	err = wb_batch_wait(ops, fd, batch, wb_cfg.drop, file->pipe.low);
 	took = wb_now_ns() - start;
-	wb_inflight_sub(batch->bytes);
+	wb_inflight_sub(file->device, batch->bytes);
 	wb_log(WB_LOG_DEBUG, "fd %d: waited %.1f ms for %llu bytes at %llu%s%s", fd,
 	       (double)took / 1e6, (unsigned long long)batch->bytes,
 	       (unsigned long long)batch->extent[0].start, wb_cfg.drop && !err ? ", dropped" : "",
@@ -144,9 +145,11 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	if (!wb_slot_lock(slot))
 		return NULL; /* a handler inside our own start of tracking: next write */
 	if (wb_slot_class(slot) != WB_TRACKED) { /* another thread may have been first */
-		wb_inflight_sub(file->pipe.inflight); /* chunks of a file forgotten on this slot */
+		if (file->device) /* chunks of a file forgotten on this slot */
+			wb_inflight_sub(file->device, file->pipe.inflight);
 		memset(file, 0, sizeof(*file) - sizeof(file->pipe));
 		file->id = id;
+		file->device = wb_device_of(id.backing); /* once per fd: no lookup on writes */
 		wb_pipe_reset(&file->pipe, wb_cfg.chunk, wb_cfg.depth);
 		wb_slot_set_class(slot, WB_TRACKED);
 	}
@@ -171,7 +174,7 @@ static bool wb_settled(int fd, const struct wb_extent *range)
  * a settled slice returns at once. (Only where cachestat exists.) */
 static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 {
-	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap();
+	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap(file->device);
 	struct wb_extent next;
 	struct wb_batch oldest;
 	bool got;
@@ -193,48 +196,62 @@ static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 	return reaped;
 }
 
-/* Backpressure in small steps. Past the soft line (pace.h), on a disk slow
+/* Backpressure in small steps, on the file's own device only: another device's
+ * files never make this writer wait. Past the soft line (pace.h), on a disk slow
  * enough for it, the write of `len` bytes first drops what has completed; if the
- * process is still past the line, it sleeps for its share of the disk's measured
- * rate and looks again. Past the budget, with this writer's `pending` (unkicked)
- * bytes, it waits for the oldest closed files, then for this file's oldest chunk
- * a slice at a time, until the process fits again. What it finds or waits for
- * measures the rate. */
+ * device is still past the line and its writers are faster than it, it sleeps
+ * for its share of the device's measured rate and looks again. Past the budget,
+ * with this writer's `pending` (unkicked) bytes, it waits for the device's oldest
+ * closed files, then for this file's oldest chunk a slice at a time, until the
+ * device fits again. Each look measures the device's rate (rate.h). */
 static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pending,
 		    uint64_t len)
 {
+	struct wb_device *device = file->device;
+	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK;
 	struct wb_batch oldest;
-	uint64_t x = __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED) + pending, done = 0;
-	bool got;
+	uint64_t x = wb_inflight(device) + pending, slept, start;
+	bool got, looked = false;
 
 	if (x <= wb_pace_soft())
 		return;
-	if (!file->id.remote && wb_pace_timed(wb_cfg.chunk / WB_SLICES_PER_CHUNK) &&
-	    wb_pace_can_poll(fd)) {
-		if (wb_pace_reap_due(len)) {
-			done += wb_reap(fd, slot, file);
-			x = __atomic_load_n(&wb_inflight, __ATOMIC_RELAXED) + pending;
+	if (!file->id.remote && wb_pace_timed(device, slice) && wb_pace_can_poll(fd)) {
+		if (wb_pace_reap_due(device, len)) {
+			(void)wb_reap(fd, slot, file);
+			x = wb_inflight(device) + pending;
+			looked = true;
 		}
-		if (wb_pace_sleep(len, x))
-			done += wb_reap(fd, slot, file);
+		if ((slept = wb_pace_sleep(device, len, x))) {
+			wb_stats_add(&file->stats.pace_sleeps, 1);
+			wb_stats_add(&file->stats.pace_ns, slept);
+			(void)wb_reap(fd, slot, file);
+			looked = true;
+		}
 	}
-	if (wb_budget_over(pending)) {
-		done += wb_keep_settle(pending);
-		while (wb_budget_over(pending)) {
+	if (wb_budget_over(device, pending)) {
+		start = wb_now_ns();
+		(void)wb_keep_settle(device, pending);
+		while (wb_budget_over(device, pending)) {
 			if (!wb_slot_lock(slot))
 				break;
-			got = wb_pipe_take_oldest_slice(
-				&file->pipe, wb_cfg.chunk / WB_SLICES_PER_CHUNK, &oldest);
+			got = wb_pipe_take_oldest_slice(&file->pipe, slice, &oldest);
 			wb_slot_unlock(slot);
 			if (!got)
 				break; /* the rest is other open files': theirs to wait for */
 			wb_wait(fd, slot, file, &oldest);
-			done += oldest.bytes;
 		}
-		wb_pace_waited(); /* time spent waiting is not the writer's to spend */
+		/* Time spent waiting is not the writer's to spend, nor its own rate. */
+		wb_pace_waited(device, wb_now_ns() - start);
+		/* The waits took only what the budget needed; a look takes all that is
+		 * done, so that a queue that ran dry is seen as such (rate.h). */
+		if (!looked && wb_cfg.pace && !file->id.remote && wb_pace_can_poll(fd)) {
+			(void)wb_reap(fd, slot, file);
+			looked = true;
+		}
 	}
-	if (done)
-		wb_pace_completed(done);
+	/* Only after a full look: what is still queued was not done (rate.h). */
+	if (looked)
+		wb_pace_observed(device, slice);
 }
 
 /* A chunk is complete: validate, then kick it. */
@@ -341,6 +358,7 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	pending = file->pipe.pending_bytes;
 	wb_slot_unlock(slot);
 	wb_budget_wrote(len);
+	wb_pace_wrote(file->device, len);
 	if (full) {
 		wb_step(fd, slot, file);
 		pending = 0;
@@ -443,12 +461,13 @@ static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file,
 	if (written->bytes == 0)
 		return;
 	if (!file->id.remote && !file->id.blockdev && wb_settle_possible(fd)) {
-		switch (wb_keep_file(fd, &file->id, written, file->pipe.low)) {
+		switch (wb_keep_file(fd, &file->id, file->device, written, file->pipe.low)) {
 		case WB_KEEP_KEPT:
-			wb_keep_settle(0); /* the process may be over budget now: oldest first */
+			/* the device may be over budget now: oldest first */
+			wb_keep_settle(file->device, 0);
 			return;
 		case WB_KEEP_UNLINKED:
-			wb_inflight_sub(written->bytes); /* its pages go with its last reference */
+			wb_inflight_sub(file->device, written->bytes); /* its pages go with its last reference */
 			return;
 		case WB_KEEP_REFUSED:
 			break;
@@ -480,7 +499,7 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 		wb_slot_unlock(slot);
 	}
 	if (act && wb_identity_matches(fd, &file->id)) {
-		/* Start the tail; then the file joins the process-wide queue behind the
+		/* Start the tail; then the file joins its device's queue behind the
 		 * open files, and close() returns without waiting for it. */
 		if (have_tail) {
 			wb_kick(fd, slot, file, &tail);
@@ -488,11 +507,14 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 		}
 		wb_hand_over(fd, slot, file, &written);
 	} else if (act) {
-		wb_inflight_sub(written.bytes); /* the tail was never kicked: not counted */
+		wb_inflight_sub(file->device, written.bytes); /* the tail was never kicked: not counted */
 	}
 	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
-	if (file->stats.bytes)
-		wb_stats_report(fd, &file->stats, why);
+	if (file->stats.bytes) {
+		bool measured = false;
+		uint64_t rate = file->device ? wb_pace_rate(file->device, &measured) : 0;
+		wb_stats_report(fd, &file->stats, why, rate, measured);
+	}
 	wb_slot_set_class(slot, WB_UNKNOWN);
 	errno = saved;
 	return latched;
@@ -514,7 +536,7 @@ static int wb_sync_settled(int fd, struct wb_slot *slot, struct wb_file *file, i
 		wb_slot_unlock(slot);
 	}
 	if (have_all)
-		wb_inflight_sub(all.bytes);
+		wb_inflight_sub(file->device, all.bytes);
 	if (ret == 0 && wb_cfg.drop) {
 		if (have_tail)
 			wb_batch_merge(&all, &tail);

@@ -1,10 +1,13 @@
-/* Unit tests of pacing's arithmetic (rate.c) with made-up times. */
+/* Unit tests of pacing's arithmetic (rate.c) with made-up timelines: a device
+ * and a writer simulated a millisecond at a time. */
 #include "../../src/core/rate.c"
 
 #include <stdio.h>
 
 #define MS 1000000ULL
 #define MiB (1ULL << 20)
+#define BUDGET (20 * MiB) /* (depth 4 + 1) x 4 MiB */
+#define FLOOR (1 * MiB)   /* a slice */
 
 static int failures;
 
@@ -16,93 +19,240 @@ static void expect(int ok, const char *what, unsigned long long got)
 	}
 }
 
-/* `mib_per_s` of completions, seen every `step_ms`, for `ms`, from `*now`. */
-static void feed(struct wb_rate *r, uint64_t *now, unsigned mib_per_s, unsigned step_ms,
-		 unsigned ms)
+/* Bytes per ms: the device completes, the writer offers. */
+typedef uint64_t (*wb_pattern)(uint64_t ms);
+
+/* The shim's view: it kicks what the writer offers (up to the budget), and on
+ * each write looks for what the device completed; it sees nothing while the
+ * writer does not write. */
+struct sim {
+	struct wb_rate r;
+	uint64_t ms;           /* simulated time */
+	uint64_t queue;        /* kicked, not yet completed by the device */
+	uint64_t unseen;       /* completed, not yet looked at */
+	uint64_t inflight;     /* the shim's count: queue + unseen */
+	uint64_t retired;      /* taken off inflight, in all */
+};
+
+static void sim_init(struct sim *s)
+{
+	*s = (struct sim){ .ms = 1000 };
+	wb_rate_init(&s->r);
+}
+
+static void run(struct sim *s, wb_pattern device, wb_pattern writer, unsigned ms)
 {
 	uint64_t sample;
 
-	for (unsigned t = 0; t < ms; t += step_ms) {
-		*now += step_ms * MS;
-		(void)wb_rate_note(r, *now, (uint64_t)mib_per_s * MiB * step_ms / 1000, &sample);
+	for (unsigned i = 0; i < ms; i++, s->ms++) {
+		uint64_t can = device(s->ms), offer = writer(s->ms);
+		uint64_t done = can < s->queue ? can : s->queue;
+
+		s->queue -= done;
+		s->unseen += done;
+		if (!offer)
+			continue; /* the writer is elsewhere (its input): nobody looks */
+		if (s->inflight + offer <= BUDGET) {
+			s->queue += offer;
+			s->inflight += offer;
+		} /* else: the hard line, it waits and looks */
+		s->inflight -= s->unseen;
+		s->retired += s->unseen;
+		s->unseen = 0;
+		(void)wb_rate_note(&s->r, s->ms * MS, s->retired, s->inflight, FLOOR, &sample);
 	}
 }
 
-static void test_guess_then_first_window(void)
+static uint64_t mb_per_ms(uint64_t mib_per_s)
 {
-	struct wb_rate r;
-	uint64_t now = 1000 * MS, sample = 0;
-
-	wb_rate_init(&r);
-	expect(r.rate == WB_RATE_GUESS && !r.measured, "starts at the 100 MB/s guess", r.rate);
-	expect(!wb_rate_note(&r, now, 4 * MiB, &sample), "the first completion opens a window",
-	       r.bytes);
-	expect(r.bytes == 0, "bytes done before the window are not counted", r.bytes);
-	feed(&r, &now, 50, 10, 60);
-	expect(!r.measured, "3 MiB in 60 ms: not enough to replace the guess", r.bytes);
-	feed(&r, &now, 50, 10, 30);
-	expect(r.measured, "4 MiB and 20 ms replace the guess", r.rate);
-	expect(r.rate >= 49 * MiB && r.rate <= 51 * MiB, "50 MB/s measured", r.rate >> 20);
+	return mib_per_s * MiB / 1000;
 }
 
-static void test_fast_disk_told_at_once(void)
+static uint64_t disk_400(uint64_t ms) { (void)ms; return mb_per_ms(400); }
+static uint64_t disk_200(uint64_t ms) { (void)ms; return mb_per_ms(200); }
+static uint64_t disk_20(uint64_t ms) { (void)ms; return mb_per_ms(20); }
+static uint64_t disk_stalled(uint64_t ms) { (void)ms; return 0; }
+/* The block throttle's pattern: a 100 ms slice's quota at once (20 MB/s). */
+static uint64_t disk_bursts_20(uint64_t ms) { return ms % 100 ? 0 : 2 * MiB; }
+static uint64_t writer_memory(uint64_t ms) { (void)ms; return 2 * MiB; }
+static uint64_t writer_50(uint64_t ms) { (void)ms; return mb_per_ms(50); }
+/* A download from a slow source: 4 MiB arrives at once, then 200 ms of nothing. */
+static uint64_t writer_stalls(uint64_t ms) { return ms % 200 ? 0 : 4 * MiB; }
+/* A tree writer: 1 MiB files written at memory speed, 30 ms reading each source. */
+static uint64_t writer_tree(uint64_t ms) { return ms % 32 < 2 ? MiB / 2 : 0; }
+
+static void test_starts_at_the_guess(void)
+{
+	struct sim s;
+
+	sim_init(&s);
+	expect(s.r.rate == WB_RATE_GUESS && !s.r.samples, "starts at the 100 MB/s guess",
+	       s.r.rate >> 20);
+	run(&s, disk_20, writer_memory, 252);
+	expect(s.r.samples == 1, "one window of busy time: one sample", s.r.samples);
+	expect(s.r.rate >= 55 * MiB && s.r.rate <= 65 * MiB,
+	       "one 20 MB/s window moves 100 MB/s half way, never replaces it",
+	       s.r.rate >> 20);
+	run(&s, disk_20, writer_memory, 4000);
+	expect(s.r.rate >= 18 * MiB && s.r.rate <= 23 * MiB, "4 s later: 20 MB/s", s.r.rate >> 20);
+}
+
+static void test_input_stalls(void)
+{
+	struct sim s;
+
+	/* 20 MB/s of input on a 400 MB/s disk: the disk is idle most of the time. */
+	sim_init(&s);
+	run(&s, disk_400, writer_stalls, 5000);
+	expect(s.r.rate >= WB_RATE_GUESS, "input stalls never count as a slow disk",
+	       s.r.rate >> 20);
+	sim_init(&s);
+	run(&s, disk_400, writer_tree, 5000);
+	expect(s.r.rate >= WB_RATE_GUESS, "a tree writer reading its sources: not a slow disk",
+	       s.r.rate >> 20);
+}
+
+static void test_disk_faster_than_writer(void)
+{
+	struct sim s;
+
+	sim_init(&s);
+	run(&s, disk_400, writer_50, 5000);
+	expect(s.r.rate >= WB_RATE_GUESS, "a writer at 50 MB/s is not a 50 MB/s disk",
+	       s.r.rate >> 20);
+}
+
+static void test_disk_slows_mid_run(void)
+{
+	struct sim s;
+
+	sim_init(&s);
+	run(&s, disk_200, writer_memory, 3000);
+	expect(s.r.rate >= 180 * MiB && s.r.rate <= 205 * MiB, "200 MB/s found within 3 s",
+	       s.r.rate >> 20);
+	run(&s, disk_20, writer_memory, 1000);
+	expect(s.r.rate < 100 * MiB, "after 1 s at 20 MB/s: well on the way down",
+	       s.r.rate >> 20);
+	run(&s, disk_20, writer_memory, 3000);
+	expect(s.r.rate >= 18 * MiB && s.r.rate <= 28 * MiB, "after 4 s at 20 MB/s: 20 MB/s",
+	       s.r.rate >> 20);
+}
+
+static void test_recovers_upward(void)
+{
+	struct sim s;
+
+	sim_init(&s);
+	s.r.rate = 10 * MiB; /* measured low before (a stalled disk, a slow phase) */
+	s.r.samples = 5;
+	run(&s, disk_200, writer_memory, 1000);
+	expect(s.r.rate >= 150 * MiB, "completions at 200 MB/s: above 150 within 1 s",
+	       s.r.rate >> 20);
+}
+
+static void test_recovers_from_a_drained_queue(void)
 {
 	struct wb_rate r;
-	uint64_t now = 1000 * MS, sample;
+	uint64_t now = 1000 * MS, retired = 0, sample;
 
+	/* A low estimate held the writers below a 500 MB/s device: each look finds the
+	 * 5 MiB queued at the previous one (10 ms before) all done. */
 	wb_rate_init(&r);
-	(void)wb_rate_note(&r, now, 0, &sample);
-	feed(&r, &now, 1500, 1, 20);
-	expect(r.measured && r.rate > 1000 * MiB, "1.5 GB/s measured within 20 ms", r.rate >> 20);
+	r.rate = 10 * MiB;
+	r.samples = 5;
+	for (int i = 0; i < 100; i++) {
+		now += 10 * MS;
+		(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		retired += 5 * MiB;
+	}
+	expect(r.rate >= 400 * MiB, "a queue that runs dry raises the estimate to its bound",
+	       r.rate >> 20);
+	/* A bursty device: 5 MiB done at once every 100 ms, looked at 2 ms after each
+	 * burst and then every 10 ms: the bound is the sustained 50 MB/s, not the
+	 * burst's 2.5 GB/s. */
+	wb_rate_init(&r);
+	r.rate = 20 * MiB;
+	r.samples = 5;
+	for (int i = 0; i < 30; i++) {
+		now += 2 * MS;
+		retired += 5 * MiB;
+		(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		for (int j = 0; j < 9; j++) {
+			now += (j < 8 ? 10 : 8) * MS;
+			(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		}
+	}
+	expect(r.rate >= 40 * MiB && r.rate <= 60 * MiB,
+	       "bursts of 5 MiB per 100 ms: the bound is 50 MB/s, not the burst", r.rate >> 20);
+	/* The same with 200 ms between looks (an input stall): a bound of 25 MB/s is
+	 * below the guess, which stays. */
+	wb_rate_init(&r);
+	for (int i = 0; i < 20; i++) {
+		now += 200 * MS;
+		(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		retired += 5 * MiB;
+	}
+	expect(r.rate == WB_RATE_GUESS, "a drained queue never lowers the estimate", r.rate >> 20);
 }
 
 static void test_bursts_average_out(void)
 {
-	struct wb_rate r;
-	uint64_t now = 1000 * MS, sample;
+	struct sim s;
 
-	/* The block throttle's pattern: 4 MiB at once every 80 ms (50 MB/s). */
-	wb_rate_init(&r);
-	(void)wb_rate_note(&r, now, 0, &sample);
-	for (int i = 0; i < 100; i++) {
-		now += 80 * MS;
-		(void)wb_rate_note(&r, now, 4 * MiB, &sample);
+	sim_init(&s);
+	run(&s, disk_bursts_20, writer_memory, 6000);
+	expect(s.r.rate >= 16 * MiB && s.r.rate <= 26 * MiB, "100 ms bursts of 2 MiB: ~20 MB/s",
+	       s.r.rate >> 20);
+}
+
+static void test_stalled_device(void)
+{
+	struct sim s;
+
+	sim_init(&s);
+	run(&s, disk_stalled, writer_memory, 3000);
+	expect(s.r.rate < 10 * MiB, "a stalled device with work queued: the estimate falls",
+	       s.r.rate >> 20);
+	expect(s.r.rate >= WB_RATE_MIN, "never to zero", s.r.rate);
+}
+
+/* The writers' flow: `mib` per write every `every_ms`, of which we slept `ours_ms`. */
+static bool flow(struct wb_flow *f, uint64_t *now, unsigned writes, uint64_t bytes,
+		 unsigned every_ms, unsigned ours_ms, uint64_t *x, int64_t x_step, uint64_t rate)
+{
+	bool pace = false;
+
+	for (unsigned i = 0; i < writes; i++) {
+		*now += every_ms * MS;
+		*x += x_step;
+		pace = wb_flow_note(f, *now, bytes, ours_ms * MS, *x, rate);
 	}
-	expect(r.rate >= 45 * MiB && r.rate <= 56 * MiB, "bursts of 4 MiB / 80 ms: ~50 MB/s",
-	       r.rate >> 20);
+	return pace;
 }
 
-static void test_up_fast_down_slow(void)
+static void test_flow(void)
 {
-	struct wb_rate r;
-	uint64_t now = 1000 * MS;
+	struct wb_flow f = { 0 };
+	uint64_t now = 1000 * MS, x = 6 * MiB;
 
-	wb_rate_init(&r);
-	feed(&r, &now, 100, 10, 50);
-	expect(r.rate >= 95 * MiB && r.rate <= 105 * MiB, "measured 100 MB/s", r.rate >> 20);
-	feed(&r, &now, 400, 10, 400);
-	expect(r.rate >= 300 * MiB, "one fast window: 3/4 of the way up", r.rate >> 20);
-	uint64_t high = r.rate;
-	feed(&r, &now, 100, 10, 400);
-	expect(r.rate < high && r.rate > high / 2, "one slow window: a quarter of the way down",
-	       r.rate >> 20);
-}
-
-static void test_idle_gap_restarts(void)
-{
-	struct wb_rate r;
-	uint64_t now = 1000 * MS, sample;
-
-	wb_rate_init(&r);
-	feed(&r, &now, 50, 10, 110);
-	expect(r.measured, "measured before the gap", r.rate);
-	uint64_t before = r.rate;
-	/* Two seconds of nothing, then a big reap of what completed meanwhile: not a
-	 * burst of 1 GB/s, a new window. */
-	now += 2000 * MS;
-	(void)wb_rate_note(&r, now, 64 * MiB, &sample);
-	expect(r.rate == before && r.bytes == 0, "a reap after an idle gap opens a new window",
-	       r.bytes);
+	/* A download: 4 MiB every 200 ms (20 MB/s) on a 100 MB/s device. */
+	expect(!flow(&f, &now, 20, 4 * MiB, 200, 0, &x, 0, 100 * MiB),
+	       "a writer slower than the device is never paced", f.rate >> 20);
+	/* dd at memory speed, paced: 1 MiB per 10 ms of which 9.9 are our sleeps. */
+	f = (struct wb_flow){ 0 };
+	x = 6 * MiB;
+	expect(flow(&f, &now, 30, MiB, 10, 10, &x, 64 << 10, 100 * MiB),
+	       "a writer faster than the device, queue growing: paced", f.rate >> 20);
+	/* The same, once its queue shrinks: the device keeps up, no sleep. */
+	expect(!flow(&f, &now, 30, MiB, 10, 10, &x, -(64 << 10), 100 * MiB),
+	       "queue shrinking: not paced", x >> 20);
+	/* Before 20 ms of history the rate is not known: growing is enough. */
+	f = (struct wb_flow){ 0 };
+	expect(flow(&f, &now, 3, MiB, 1, 0, &x, MiB, 100 * MiB), "no history, growing: paced",
+	       f.rate);
+	f = (struct wb_flow){ 0 };
+	expect(!flow(&f, &now, 3, MiB, 1, 0, &x, -(int64_t)(MiB / 4), 100 * MiB),
+	       "no history, shrinking: not paced", f.rate);
 }
 
 static void test_cost(void)
@@ -129,11 +279,15 @@ static void test_cost(void)
 
 int main(void)
 {
-	test_guess_then_first_window();
-	test_fast_disk_told_at_once();
+	test_starts_at_the_guess();
+	test_input_stalls();
+	test_disk_faster_than_writer();
+	test_disk_slows_mid_run();
+	test_recovers_upward();
+	test_recovers_from_a_drained_queue();
 	test_bursts_average_out();
-	test_up_fast_down_slow();
-	test_idle_gap_restarts();
+	test_stalled_device();
+	test_flow();
 	test_cost();
 	if (failures)
 		return 1;
