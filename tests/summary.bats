@@ -12,7 +12,18 @@ summary() {   # LOG: the summary lines in LOG
 	WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" shim dd if=/dev/zero of="$WORK/out" bs=1M count=24 status=none
 	cat "$WORK/log"
 	[ "$(summary "$WORK/log" | grep -c .)" -eq 1 ]
-	summary "$WORK/log" | grep -q '^wbshim\[dd [0-9]*\]: summary: 1 file written, 1 paced (24.0 MiB in 6 chunks); 20.0 MiB budget; waited [0-9]* ms in [0-9]* waits$'
+	summary "$WORK/log" | grep -q '^wbshim\[dd [0-9]*\]: summary: 1 file written, 1 paced (24.0 MiB in 6 chunks); [0-9.]* [KM]iB peak in flight of a 20.0 MiB budget per device; waited [0-9]* ms in [0-9]* waits$'
+}
+
+@test "a reader's summary says what it dropped behind its reads" {
+	require_disk_fs
+	head -c $((48 * MiB)) /dev/urandom >"$WORK/big"
+	sync "$WORK/big"
+	# Out of the cache first: the read side drops only what the reader brought in.
+	dd if="$WORK/big" iflag=nocache count=0 status=none
+	WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" shim cat "$WORK/big" >/dev/null
+	cat "$WORK/log"
+	summary "$WORK/log" | grep -q 'wrote nothing to a file it paces.*; [0-9.]* MiB read and dropped behind the reader$'
 }
 
 @test "nothing written: the summary says so, so 'not reached' never looks like 'nothing to do'" {

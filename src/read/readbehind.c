@@ -68,6 +68,7 @@ static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan
 		wb_log(WB_LOG_DEBUG, "fd %d: read behind, dropping %llu+%llu", fd,
 		       (unsigned long long)from, (unsigned long long)(to - from));
 		(void)wb_sys_fadvise_dontneed(fd, from, to - from);
+		wb_stats_add(&wb_totals.read_dropped, to - from);
 	}
 }
 

@@ -233,7 +233,7 @@ void wb_totals_report(bool writer, uint64_t budget)
 		strcat(c, " peak in flight of a ");
 	}
 	wb_log_exit("summary: %llu file%s written, %llu paced (%s in %llu chunks)%s; "
-		    "%s%s budget; waited %.0f ms in %llu waits%s",
+		    "%s%s budget per device; waited %.0f ms in %llu waits%s",
 		    (unsigned long long)files, files == 1 ? "" : "s", (unsigned long long)paced,
 		    wb_human(paced_bytes, a, sizeof(a)), (unsigned long long)wb_load(&wb_totals.chunks),
 		    left, c, wb_human(budget, d, sizeof(d)),

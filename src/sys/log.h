@@ -61,8 +61,8 @@ struct wb_totals {
 	uint64_t chunks;       /* writeback kicks */
 	uint64_t waits;        /* waits for writeback */
 	uint64_t wait_ns;      /* time spent in them */
-	uint64_t peak_inflight; /* most bytes in flight at once (wb_stats_max), if fed */
-	uint64_t read_dropped; /* source bytes dropped behind reads (wb_stats_add), if fed */
+	uint64_t peak_inflight; /* most bytes in flight on one device at once */
+	uint64_t read_dropped; /* source bytes dropped behind reads */
 };
 
 extern struct wb_totals wb_totals;

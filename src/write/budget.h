@@ -27,6 +27,7 @@
 
 #include "device.h"
 #include "init.h"
+#include "log.h"
 
 extern uint64_t wb_written;
 extern bool wb_writer; /* wb_written has passed a chunk: sticky */
@@ -50,7 +51,9 @@ static inline bool wb_budget_over(const struct wb_device *device, uint64_t pendi
 
 static inline void wb_inflight_add(struct wb_device *device, uint64_t bytes)
 {
-	__atomic_add_fetch(&device->inflight, bytes, __ATOMIC_RELAXED);
+	/* The summary's peak is the highest any one device reached: that is the bound. */
+	wb_stats_max(&wb_totals.peak_inflight,
+		     __atomic_add_fetch(&device->inflight, bytes, __ATOMIC_RELAXED));
 }
 
 /* Waited for, dropped or forgotten. Saturating: a count lost to a race or a fork
