@@ -147,6 +147,7 @@ struct wb_file_facts {
 	mode_t mode;
 	dev_t dev;
 	ino_t ino;
+	uint64_t size;
 	uint64_t mount;
 };
 
@@ -171,11 +172,13 @@ static bool wb_facts(int fd, struct wb_file_facts *f)
 	struct stat st;
 
 	if (wb_syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
-		       STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, &sx) == 0 &&
-	    (sx.stx_mask & (STATX_TYPE | STATX_INO)) == (STATX_TYPE | STATX_INO)) {
+		       STATX_TYPE | STATX_INO | STATX_SIZE | STATX_MNT_ID_UNIQUE, &sx) == 0 &&
+	    (sx.stx_mask & (STATX_TYPE | STATX_INO | STATX_SIZE)) ==
+		    (STATX_TYPE | STATX_INO | STATX_SIZE)) {
 		f->mode = sx.stx_mode;
 		f->dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
 		f->ino = sx.stx_ino;
+		f->size = sx.stx_size;
 		f->mount = (sx.stx_mask & STATX_MNT_ID_UNIQUE) ? sx.stx_mnt_id : 0;
 		return true;
 	}
@@ -184,6 +187,7 @@ static bool wb_facts(int fd, struct wb_file_facts *f)
 	f->mode = st.st_mode;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	f->size = (uint64_t)st.st_size;
 	f->mount = 0;
 	return true;
 }
@@ -251,6 +255,8 @@ bool wb_classify_fd(int fd, unsigned int seen, struct wb_identity *id)
 	id->ino = f.ino;
 	id->append = (flags & WB_SEEN_APPEND) != 0;
 	id->remote = false;
+	id->regular = S_ISREG(f.mode);
+	id->size = f.size;
 	if (S_ISBLK(f.mode)) /* the node's own filesystem (devtmpfs) says nothing about the disk */
 		return wb_decided(true, "block device");
 	kind = wb_fs_kind_of(fd, f.mount);

@@ -43,6 +43,8 @@ struct wb_identity {
 	ino_t ino;
 	bool append;  /* O_APPEND: every write lands at end of file */
 	bool remote;  /* network or FUSE filesystem: kick, never wait */
+	bool regular; /* a regular file, not a block device */
+	uint64_t size; /* its size when classified (the read side's first look) */
 };
 
 struct wb_file {
