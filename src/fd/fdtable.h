@@ -130,8 +130,9 @@ void wb_slot_unlock(struct wb_slot *slot);
 /* Call fn for every tracked slot (for exit summaries). Unlocked: best effort. */
 void wb_table_each_tracked(void (*fn)(int fd, struct wb_slot *slot));
 
-/* atfork child handler: release all slot locks and forget cached offsets
- * (the offset is now shared with the parent, which may move it). */
+/* atfork child handler: release all slot locks and forget cached offsets and
+ * what the open doors saw (the offset is now shared with the parent, which may
+ * move it). */
 void wb_table_after_fork(void);
 
 #endif
