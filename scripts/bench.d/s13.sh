@@ -5,7 +5,8 @@
 # Each case (tool x tree x disk) is its own scenario, S13-TOOL-TREE-DISK, reported like S10:
 # time to exit, time to durable (exit + sync -f on the destination), the page cache held
 # by the written files (the run's own memory cgroup, sampled every 20 ms; the source is
-# read into the cache beforehand, outside that cgroup) and what they leave cached at exit.
+# read from a tmpfs the bench filled beforehand, outside that cgroup) and what they leave
+# cached at exit.
 # The variants of a case run back to back in every repetition, so drift on a shared
 # machine hits both alike. Apart from the timed runs, each case runs once more per variant
 # under `strace -f -c` on a tree of S13_STRACE_FILES files (never timed): the system calls
@@ -64,13 +65,32 @@ s13_archive() {   # tree -> path of its archive
 	echo "$dir/tree.tar"
 }
 
-s13_command() {   # tool tree dest -> sets CMD and S13_SOURCE (what to warm)
+# The sources are read from a tmpfs of the bench's own, not from the page cache: on a
+# shared machine anyone may drop the page cache (every bench run does, to start clean),
+# and a source tree read back from disk in one run and from memory in the next would
+# measure the reading. From tmpfs, every run of every variant reads from memory, and
+# what differs is the writing. Mounted once, unmounted by cleanup.
+s13_source_fs() {   # mounts the tmpfs (not from a subshell: cleanup must know it)
+	[[ -z ${S13_TMPFS:-} ]] || return 0
+	mkdir -p "$FAST_DIR.src"
+	mount -t tmpfs -o size=8g,mode=0755 wbshim-bench-src "$FAST_DIR.src" ||
+		die "S13: cannot mount a tmpfs for the sources at $FAST_DIR.src"
+	S13_TMPFS=$FAST_DIR.src
+}
+
+s13_staged() {   # path in CACHE_DIR -> the same in the bench's tmpfs, copied there once
+	[[ -n ${S13_TMPFS:-} ]] || die "S13: no tmpfs for the sources"
+	[[ -e $S13_TMPFS/${1##*/} ]] || cp -a "$1" "$S13_TMPFS/"
+	echo "$S13_TMPFS/${1##*/}"
+}
+
+s13_command() {   # tool tree dest -> sets CMD
 	local tool=$1 tree=$2 dest=$3 src
 	case $tool in
-	cp) src=$(s13_tree "$tree"); S13_SOURCE=$src; CMD=(cp -r "$src" "$dest") ;;
-	rsync) src=$(s13_tree "$tree"); S13_SOURCE=$src; CMD=(rsync -a "$src/" "$dest/") ;;
+	cp) src=$(s13_staged "$(s13_tree "$tree")"); CMD=(cp -r "$src" "$dest") ;;
+	rsync) src=$(s13_staged "$(s13_tree "$tree")"); CMD=(rsync -a "$src/" "$dest/") ;;
 	tar)
-		src=$(s13_archive "$tree"); S13_SOURCE=${src%/*}
+		src=$(s13_staged "$(dirname "$(s13_archive "$tree")")")/tree.tar
 		mkdir -p "$dest"
 		CMD=(tar -xf "$src" -C "$dest") ;;
 	esac
@@ -97,9 +117,8 @@ s13_copy() {   # variant rep tool tree disk
 	rm -rf "$dest"
 	s13_command "$tool" "$tree" "$dest"
 	s13_shim_env "$variant" "$dir"
-	TARGET_FILE="" WARM_TREE=$S13_SOURCE
+	TARGET_FILE="" WARM_TREE=""
 	run_measured "$id" "$variant" "$rep" "$dir" "$(majmin_of "$parent")" "$(block_name "$parent")"
-	WARM_TREE=""
 	record "$id" "$variant" "$rep" cached_at_exit_mb "$(tree_cached_mb "$dest")"
 	[[ -z $CG_MEM ]] || record "$id" "$variant" "$rep" peak_cached_mb \
 		"$(awk -F, 'NR > 1 && $5 > m { m = $5 } END { printf "%.1f", m / 1024 }' "$dir/disk.csv")"
@@ -176,6 +195,7 @@ scenario_S13() {
 	local rep v tool tree disk
 	ensure_rsync
 	[[ $S13_SLOW -eq 0 ]] || slow_rig
+	s13_source_fs
 	while read -r tool tree disk; do
 		for v in $(variants_for S13); do
 			s13_count "$v" "$tool" "$tree" "$disk"
