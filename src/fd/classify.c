@@ -3,6 +3,7 @@
 #include "classify.h"
 #include "syscall.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdint.h>
@@ -166,15 +167,24 @@ struct wb_statx {
 };
 _Static_assert(sizeof(struct wb_statx) == 256, "struct statx is 256 bytes");
 
+/* Set once statx is found missing (before Linux 4.11) or filtered (a seccomp
+ * profile): from then on every classification costs one fstat, not two calls. */
+static bool wb_no_statx;
+
 static bool wb_facts(int fd, struct wb_file_facts *f)
 {
 	struct wb_statx sx;
 	struct stat st;
+	long ret = -ENOSYS;
 
-	if (wb_syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
-		       STATX_TYPE | STATX_INO | STATX_SIZE | STATX_MNT_ID_UNIQUE, &sx) == 0 &&
-	    (sx.stx_mask & (STATX_TYPE | STATX_INO | STATX_SIZE)) ==
-		    (STATX_TYPE | STATX_INO | STATX_SIZE)) {
+	if (!__atomic_load_n(&wb_no_statx, __ATOMIC_RELAXED)) {
+		ret = wb_syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
+				 STATX_TYPE | STATX_INO | STATX_SIZE | STATX_MNT_ID_UNIQUE, &sx);
+		if (ret == -ENOSYS || ret == -EPERM)
+			__atomic_store_n(&wb_no_statx, true, __ATOMIC_RELAXED);
+	}
+	if (ret == 0 && (sx.stx_mask & (STATX_TYPE | STATX_INO | STATX_SIZE)) ==
+				(STATX_TYPE | STATX_INO | STATX_SIZE)) {
 		f->mode = sx.stx_mode;
 		f->dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
 		f->ino = sx.stx_ino;
