@@ -49,6 +49,9 @@ cleanup() {
 	remove_cgroup
 	remove_cgroup_parent
 	rm -rf "$FAST_DIR"
+	# S13's sources (s13.sh).
+	[[ -z ${S13_TMPFS:-} ]] || { umount "$S13_TMPFS" && rmdir "$S13_TMPFS"; } ||
+		say "could not unmount $S13_TMPFS"
 	[[ -n ${SLOW_MNT:-} && -d $SLOW_MNT ]] && rm -f "$SLOW_MNT"/wbshim-bench.* 2>/dev/null
 	if [[ $RIG_UP -eq 1 && $KEEP_RIG -eq 0 ]]; then
 		"$SLOWDISK" down >/dev/null 2>&1 || say "slowdisk down failed: run '$SLOWDISK down'"

@@ -5,9 +5,9 @@ usage() {
 	cat <<EOF
 Usage: $PROG [--quick] [--out DIR] [--scenarios S1,S2,...] [--keep-rig]
              [--tuned CHUNK:DEPTH] [--repeat N] [--sweep] [--sweep-grid CHUNKS/DEPTHS]
-             [--cgroup2 ROOT] [--variants LIST]
+             [--cgroup2 ROOT] [--variants LIST] [--slow] [--tree-files TINY,SMALL,ARCHIVE]
 
-Scenarios (S1, S3, S4, S5, S10 and S12 need root; the others run without, minus the kernel knobs):
+Scenarios (S1, S3, S4, S5, S10, S12 and S13 need root; the others run without, minus the kernel knobs):
   S1  5 GB at full speed to a 50 MB/s slow disk: peak dirty, time to durable, fsync tail
   S2  4 GB at full speed to the fast (root) filesystem: time to durable
   S3  1.5 GB at 15 MB/s to the 50 MB/s disk: peak dirty, max and p99 write() latency
@@ -23,6 +23,10 @@ Scenarios (S1, S3, S4, S5, S10 and S12 need root; the others run without, minus 
       times, then cp and dd copy a 4 GB file to the fast disk: victim's file still cached,
       copy's time to durable, source and destinations cached at exit, victim's re-read
       time (variants noshim, wbshim, wbshim-noread = WBSHIM_READ=0, nocache if installed)
+  S13 many small files: cp -r, tar -x and rsync -a of 100,000 x 4 KiB and 10,000 x 100 KiB
+      files, tar -x of 5,000 x 60 KiB, to the fast disk (and the slow one with --slow):
+      time to exit and to durable, peak cached, system calls per file (strace -f -c of
+      20,000 x 4 KiB files); 5 repetitions unless --repeat says otherwise
 
 Each runs for: noshim, wbshim (library defaults), tuned (--tuned; not S10), and the anchors that apply:
 dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache,
@@ -37,6 +41,10 @@ devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
   --tuned C:D        chunk and depth of the "tuned" variant (default $TUNED_DEFAULT)
   --repeat N         run every variant N times (interleaved); tables show median and range
   --variants LIST    only these of each scenario's variants (and noshim), e.g. wbshim,kernel-bound
+  --slow             S13 also copies to the 50 MB/s disk
+  --tree-files T,S,A S13's trees: T files of 4 KiB, S of 100 KiB, A of 60 KiB in the archive
+                     (default 100000,10000,5000; --quick 2000,500,300); strace counts use
+                     min(T, 20000) files
   --sweep            tuning sweep instead: S1 (1 GB), S2 (4 GB), S3 (225 MB at 15 MB/s)
                      for noshim and every chunk x depth of the grid
   --sweep-grid G     e.g. 1M,2M,4M,8M,16M/1,2,4,8 (the default)
@@ -53,17 +61,19 @@ EOF
 parse_args() {
 	QUICK=0 KEEP_RIG=0 SWEEP=0 REPEAT=1 OUT="" SCENARIOS=$ALL_SCENARIOS
 	TUNED=$TUNED_DEFAULT SWEEP_GRID="1M,2M,4M,8M,16M/1,2,4,8" CGROUP2="" ONLY=""
+	S13_SLOW=0 TREE_FILES="" REPEAT_GIVEN=0
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--quick) QUICK=1 ;;
 		--keep-rig) KEEP_RIG=1 ;;
+		--slow) S13_SLOW=1 ;;
 		--sweep) SWEEP=1 ;;
-		--out | --scenarios | --tuned | --repeat | --sweep-grid | --cgroup2 | --variants)
+		--out | --scenarios | --tuned | --repeat | --sweep-grid | --cgroup2 | --variants | --tree-files)
 			[[ $# -ge 2 ]] || die "$1 needs a value"
 			case $1 in
 			--out) OUT=$2 ;; --scenarios) SCENARIOS=${2//,/ } ;; --tuned) TUNED=$2 ;;
-			--repeat) REPEAT=$2 ;; --sweep-grid) SWEEP_GRID=$2 ;; --cgroup2) CGROUP2=${2%/} ;;
-			--variants) ONLY=${2//,/ } ;;
+			--repeat) REPEAT=$2 REPEAT_GIVEN=1 ;; --sweep-grid) SWEEP_GRID=$2 ;; --cgroup2) CGROUP2=${2%/} ;;
+			--variants) ONLY=${2//,/ } ;; --tree-files) TREE_FILES=$2 ;;
 			esac
 			shift ;;
 		-h | --help) usage; exit 0 ;;
@@ -74,6 +84,8 @@ parse_args() {
 	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat wants a positive number"
 	[[ $TUNED =~ ^[0-9]+[KMG]:[0-9]+$ ]] || die "--tuned wants CHUNK:DEPTH, e.g. 16M:1"
 	[[ $SWEEP_GRID =~ ^[0-9KMG,]+/[0-9,]+$ ]] || die "--sweep-grid wants CHUNKS/DEPTHS, e.g. 4M,8M/1,2"
+	[[ -z $TREE_FILES || $TREE_FILES =~ ^[1-9][0-9]*,[1-9][0-9]*,[1-9][0-9]*$ ]] ||
+		die "--tree-files wants three counts, e.g. 2000,500,300"
 	local s
 	SCENARIOS=${SCENARIOS^^}
 	for s in $SCENARIOS; do
@@ -121,6 +133,13 @@ set_sizes() {
 	S12_SRC_BYTES=$(to_bytes "$(echo 4G 512M 512M | cut -d' ' -f$((pick + 1)))")
 	S12_LIMIT=$(to_bytes "$(echo 3G 768M 768M | cut -d' ' -f$((pick + 1)))")
 	S10_DESC="$S10_SMALL_FILES files of 100 KiB and $S10_MEDIUM_FILES of 2 MiB"
+	local trees=${TREE_FILES:-$(echo 100000,10000,5000 2000,500,300 2000,500,300 | cut -d' ' -f$((pick + 1)))}
+	IFS=, read -r S13_TINY_FILES S13_SMALL_FILES S13_ARCHIVE_FILES <<<"$trees"
+	S13_STRACE_FILES=$((S13_TINY_FILES < 20000 ? S13_TINY_FILES : 20000))
+	# Medians of five alternating pairs unless --repeat asks for another number.
+	S13_REPEAT=$REPEAT
+	[[ $REPEAT_GIVEN -eq 1 ]] || S13_REPEAT=5
+	S13_DESC="$S13_TINY_FILES x 4 KiB, $S13_SMALL_FILES x 100 KiB and (tar -x) $S13_ARCHIVE_FILES x 60 KiB"
 }
 
 drop_scenario() {   # S: remove it from SCENARIOS (whole words: S1 is not part of S10)
@@ -136,7 +155,7 @@ check_prerequisites() {
 		[[ -x $TOOLS/$t ]] || die "$TOOLS/$t missing: run make bench-tools"
 	done
 	if ! is_root; then
-		for s in S1 S3 S4 S5 S10 S12; do
+		for s in S1 S3 S4 S5 S10 S12 S13; do
 			if [[ " $SCENARIOS " == *" $s "* ]]; then
 				say "$s skipped: needs root (slow-disk rig, memory cgroup, dropping the cache)"
 				drop_scenario "$s"
@@ -169,4 +188,4 @@ library_defaults() {   # the library's own idea of its defaults, from its debug 
 # Twice the default chunk at the same depth: the next setting a user would try
 # (see the README's "Choosing the defaults").
 TUNED_DEFAULT=8M:4
-ALL_SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12"
+ALL_SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13"

@@ -55,6 +55,7 @@ goal_rows() {
 				"$d <= $t + 20" "$d ms vs $t ms"
 		done
 		tree_goal_rows "$v" "$bound"
+		s13_goal_rows "$v" "$bound"
 		[[ $v != wbshim ]] || s12_goal_rows
 		for s in S6 S7 S9; do
 			m=$(metrics_for "$s")
@@ -85,6 +86,7 @@ miss_meaning() {   # kind -> what a missed goal of that kind means for a user
 	limit) echo "on a fast disk the shim leaves some of the device's speed unused: a big copy there takes that much longer than the disk could manage." ;;
 	short) echo "a short job's data reaches the disk later than with the page cache followed by a sync; the exit time beside it shows what the program's user waits for." ;;
 	treetime) echo "copying a folder took longer to reach the disk with the shim than without: for photos or music copied to a USB stick, expect that much more time." ;;
+	treeexit) echo "copying a folder of small files, the program itself took longer than copying without the shim and then syncing: its user waits that much longer for the prompt." ;;
 	treemem) echo "copying a folder, more of the copied files stayed in memory than the shim's bound (files it does not pace, or closed files not yet dropped): such a copy still pushes other programs' cached data out, as it would without the shim." ;;
 	victim) echo "a big copy pushed another program's cached working set out of memory (in the same memory cgroup): that program reads its files from disk again afterwards." ;;
 	copyleft) echo "the copy's source or destination stayed in memory after it finished: that cache was taken from other programs, as it would be without the shim." ;;
@@ -104,6 +106,8 @@ headline_for() {
 	S3) printf '%s\n' "own_dirty_wb_mb|peak dirty, MB" "max_write_ms|longest write(), ms" \
 		"p99_write_ms|write() p99 against the kernel at the same bound, ms|kernel-bound" ;;
 	S10-*) printf '%s\n' "durable_s|copy + sync, s" "peak_cached_mb|peak cached by the written files, MB" ;;
+	S13-*) printf '%s\n' "exit_s|exit, s" "durable_s|exit + sync, s" "peak_cached_mb|peak cached by the written files, MB" \
+		"calls_per_file|system calls per file (strace -f -c)" ;;
 	S11) printf '%s\n' "exit_s|exit, s" "durable_s|durable (exit + sync), s" ;;
 	S12) printf '%s\n' "victim_cached_pct|victim's hot file still cached, %" "durable_s|cp + dd, each + sync -f, s" \
 		"victim_reread_s|victim's re-read afterwards, s" ;;

@@ -20,6 +20,8 @@
 
 /* A call that creates an fd: its number starts afresh. */
 #define WB_OPENED(call) wb_fd_opened(call)
+/* The same for an open with these flags: classification need not ask for them. */
+#define WB_OPENED_WITH(call, flags) wb_fd_opened_with((call), (flags))
 
 /* Fortified open entry points that compiled programs call; not in the headers
  * unless fortification is on. closefrom/close_range exist since glibc 2.34. */
@@ -67,7 +69,7 @@ WB_EXPORT int open(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED(WB_NEXT(open)(path, flags, mode));
+	return WB_OPENED_WITH(WB_NEXT(open)(path, flags, mode), flags);
 }
 
 WB_EXPORT int open64(const char *path, int flags, ...)
@@ -75,7 +77,7 @@ WB_EXPORT int open64(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED(WB_NEXT(open64)(path, flags, mode));
+	return WB_OPENED_WITH(WB_NEXT(open64)(path, flags, mode), flags);
 }
 
 WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -83,7 +85,7 @@ WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED(WB_NEXT(openat)(dirfd, path, flags, mode));
+	return WB_OPENED_WITH(WB_NEXT(openat)(dirfd, path, flags, mode), flags);
 }
 
 WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -91,41 +93,42 @@ WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED(WB_NEXT(openat64)(dirfd, path, flags, mode));
+	return WB_OPENED_WITH(WB_NEXT(openat64)(dirfd, path, flags, mode), flags);
 }
 
 WB_EXPORT int __open_2(const char *path, int flags)
 {
-	return WB_OPENED(WB_NEXT(__open_2)(path, flags));
+	return WB_OPENED_WITH(WB_NEXT(__open_2)(path, flags), flags);
 }
 
 WB_EXPORT int __open64_2(const char *path, int flags)
 {
-	return WB_OPENED(WB_NEXT(__open64_2)(path, flags));
+	return WB_OPENED_WITH(WB_NEXT(__open64_2)(path, flags), flags);
 }
 
 WB_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	return WB_OPENED(WB_NEXT(__openat_2)(dirfd, path, flags));
+	return WB_OPENED_WITH(WB_NEXT(__openat_2)(dirfd, path, flags), flags);
 }
 
 WB_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	return WB_OPENED(WB_NEXT(__openat64_2)(dirfd, path, flags));
+	return WB_OPENED_WITH(WB_NEXT(__openat64_2)(dirfd, path, flags), flags);
 }
 
 WB_EXPORT int creat(const char *path, mode_t mode)
 {
-	return WB_OPENED(WB_NEXT(creat)(path, mode));
+	return WB_OPENED_WITH(WB_NEXT(creat)(path, mode), O_CREAT | O_WRONLY | O_TRUNC);
 }
 
 WB_EXPORT int creat64(const char *path, mode_t mode)
 {
-	return WB_OPENED(WB_NEXT(creat64)(path, mode));
+	return WB_OPENED_WITH(WB_NEXT(creat64)(path, mode), O_CREAT | O_WRONLY | O_TRUNC);
 }
 
 WB_EXPORT int dup(int fd)
 {
+	wb_fd_shared(fd);
 	return WB_OPENED(WB_NEXT(dup)(fd));
 }
 
@@ -133,6 +136,7 @@ WB_EXPORT int dup2(int fd, int target)
 {
 	if (fd != target)
 		wb_fd_closing(target);
+	wb_fd_shared(fd);
 	return wb_fd_opened(WB_NEXT(dup2)(fd, target));
 }
 
@@ -140,6 +144,7 @@ WB_EXPORT int dup3(int fd, int target, int flags)
 {
 	if (fd != target)
 		wb_fd_closing(target);
+	wb_fd_shared(fd);
 	return wb_fd_opened(WB_NEXT(dup3)(fd, target, flags));
 }
 
@@ -148,8 +153,10 @@ static int wb_fcntl(int fd, int cmd, void *arg, int (*real)(int, int, ...))
 {
 	int ret;
 
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+		wb_fd_shared(fd);
 		return WB_OPENED(real(fd, cmd, arg));
+	}
 	wb_fd_locking(fd, cmd, arg);
 	ret = real(fd, cmd, arg);
 	if (ret == 0 && cmd == F_SETFL)

@@ -134,6 +134,7 @@ void wb_table_after_fork(void)
 			continue;
 		for (unsigned int i = 0; i < WB_SLOTS_PER_PAGE; i++) {
 			page[i].lock = 0;
+			page[i].seen = 0; /* the offset is shared with the parent now */
 			if (page[i].file)
 				page[i].file->pos_known = false;
 		}

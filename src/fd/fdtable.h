@@ -45,6 +45,7 @@ struct wb_identity {
 	bool remote;  /* network or FUSE filesystem: kick, never wait */
 	bool blockdev; /* a block device, not a regular file */
 	dev_t backing; /* the device its pages are written to: st_dev, st_rdev for a block device */
+	uint64_t size; /* its size when classified (the read side's first look) */
 };
 
 struct wb_device;
@@ -63,9 +64,20 @@ struct wb_file {
 	struct wb_pipe pipe;   /* last: its ring is sized by the configured depth */
 };
 
+/* What an open door saw (wb_slot.seen), for the first classification of the fd
+ * to consume instead of asking the kernel: the flags it was opened with, and that
+ * its offset is still where every open leaves it, at 0. Any door that gives the
+ * number another file or may move the offset before then clears it (lifecycle.c). */
+#define WB_SEEN_FLAGS 0x01   /* the bits below are the open's flags */
+#define WB_SEEN_APPEND 0x02  /* O_APPEND */
+#define WB_SEEN_DIRECT 0x04  /* O_DIRECT */
+#define WB_SEEN_DSYNC 0x08   /* O_DSYNC or O_SYNC */
+#define WB_SEEN_AT_ZERO 0x10 /* write-only, not appending, offset 0 since the open */
+
 struct wb_slot {
 	unsigned char class; /* atomic enum wb_class */
 	unsigned char lock;  /* atomic: 0 free, 1 held */
+	unsigned char seen;  /* atomic WB_SEEN_* bits, 0 once consumed or unknown */
 	struct wb_file *file;
 };
 
@@ -92,6 +104,21 @@ static inline void wb_slot_set_class(struct wb_slot *slot, enum wb_class class)
 	__atomic_store_n(&slot->class, (unsigned char)class, __ATOMIC_RELEASE);
 }
 
+/* Forget what the open door saw (a no-op, and no store, when there is nothing). */
+static inline void wb_slot_forget_seen(struct wb_slot *slot, unsigned char bits)
+{
+	if (__atomic_load_n(&slot->seen, __ATOMIC_RELAXED) & bits)
+		__atomic_and_fetch(&slot->seen, (unsigned char)~bits, __ATOMIC_RELAXED);
+}
+
+/* The fd number now holds a file we know nothing about. */
+static inline void wb_slot_reset(struct wb_slot *slot)
+{
+	if (wb_slot_class(slot) != WB_UNKNOWN)
+		wb_slot_set_class(slot, WB_UNKNOWN);
+	wb_slot_forget_seen(slot, 0xff);
+}
+
 /* The slot for fd, allocating its page. NULL if fd is out of range or mmap failed. */
 struct wb_slot *wb_slot_get(int fd);
 
@@ -107,8 +134,9 @@ void wb_slot_unlock(struct wb_slot *slot);
 /* Call fn for every tracked slot (for exit summaries). Unlocked: best effort. */
 void wb_table_each_tracked(void (*fn)(int fd, struct wb_slot *slot));
 
-/* atfork child handler: release all slot locks and forget cached offsets
- * (the offset is now shared with the parent, which may move it). */
+/* atfork child handler: release all slot locks and forget cached offsets and
+ * what the open doors saw (the offset is now shared with the parent, which may
+ * move it). */
 void wb_table_after_fork(void);
 
 #endif

@@ -15,12 +15,46 @@ int wb_fd_opened(int fd)
 	struct wb_slot *slot = wb_slot_peek(fd);
 	enum wb_class class;
 
-	if (!slot || (class = wb_slot_class(slot)) == WB_UNKNOWN)
+	if (!slot)
 		return fd;
+	class = wb_slot_class(slot);
 	if (class == WB_TRACKED && wb_vforked())
 		return fd; /* a vfork child's dup2: the slot is the parent's */
-	wb_slot_set_class(slot, WB_UNKNOWN);
+	wb_slot_reset(slot);
 	return fd;
+}
+
+int wb_fd_opened_with(int fd, int flags)
+{
+	struct wb_slot *slot;
+	unsigned char seen = WB_SEEN_FLAGS;
+
+	/* Only where the table has a page already: a process that never writes a
+	 * file pays no mmap for this. */
+	if (wb_fd_opened(fd) < 0 || (flags & O_PATH) || !(slot = wb_slot_peek(fd)))
+		return fd;
+	if (flags & O_APPEND)
+		seen |= WB_SEEN_APPEND;
+	if (flags & O_DIRECT)
+		seen |= WB_SEEN_DIRECT;
+	if (flags & O_DSYNC) /* O_SYNC includes the O_DSYNC bit */
+		seen |= WB_SEEN_DSYNC;
+	/* Every open starts at offset 0. A write-only fd cannot be read, so until its
+	 * first write only a seek can move it, and the lseek door clears this; an
+	 * appending one writes at end of file instead. */
+	if ((flags & O_ACCMODE) == O_WRONLY && !(flags & O_APPEND))
+		seen |= WB_SEEN_AT_ZERO;
+	__atomic_store_n(&slot->seen, seen, __ATOMIC_RELAXED);
+	return fd;
+}
+
+void wb_fd_shared(int fd)
+{
+	struct wb_slot *slot = wb_slot_peek(fd);
+
+	/* A write or fcntl through the other number would not be seen on this one. */
+	if (slot)
+		wb_slot_forget_seen(slot, 0xff);
 }
 
 void wb_fd_closing(int fd)
@@ -56,7 +90,10 @@ void wb_fd_flags_set(int fd, int flags)
 {
 	struct wb_slot *slot = wb_slot_peek(fd);
 
-	if (!slot || wb_slot_class(slot) != WB_TRACKED)
+	if (!slot)
+		return;
+	wb_slot_forget_seen(slot, 0xff); /* the flags changed (O_APPEND: no longer at 0) */
+	if (wb_slot_class(slot) != WB_TRACKED)
 		return;
 	if (flags & O_DIRECT)
 		wb_slot_set_class(slot, WB_IGNORED); /* the cache is bypassed from now on */

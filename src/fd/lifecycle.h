@@ -9,6 +9,13 @@
 
 /* fd now refers to a file just opened or duplicated. Returns fd. */
 int wb_fd_opened(int fd);
+/* fd was just opened with these open(2) flags (a failed open's -1 passes
+ * through): as wb_fd_opened, and the first classification may take the flags and
+ * the offset (0) from here instead of asking the kernel. Returns fd. */
+int wb_fd_opened_with(int fd, int flags);
+/* fd's open file description is now shared with another number (dup): what the
+ * open door saw may stop being true through the other number. */
+void wb_fd_shared(int fd);
 /* fd is about to be closed implicitly (dup2/dup3 target). */
 void wb_fd_closing(int fd);
 /* Every fd in [first, last] is about to be closed (close_range, closefrom). */

@@ -72,9 +72,23 @@ static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan
 	}
 }
 
+/* The file's type, identity and size: from the classification this very read
+ * just made (`fresh`), which asked the kernel a moment ago, else from the kernel. */
+static bool wb_read_stat(int fd, const struct wb_file *file, bool fresh, struct stat *st)
+{
+	if (!fresh)
+		return fstat(fd, st) == 0;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = file->id.blockdev ? S_IFBLK : S_IFREG;
+	st->st_dev = file->id.dev;
+	st->st_ino = file->id.ino;
+	st->st_size = (off_t)file->id.size;
+	return true;
+}
+
 /* First read of a tracked fd since it got its file: decide, and take the clean
  * first looks before this read brings anything in. */
-static void wb_read_start(int fd, struct wb_slot *slot, int64_t at, size_t len)
+static void wb_read_start(int fd, struct wb_slot *slot, int64_t at, size_t len, bool fresh)
 {
 	struct wb_file *file = slot->file;
 	struct wb_read *r = &file->read;
@@ -84,7 +98,7 @@ static void wb_read_start(int fd, struct wb_slot *slot, int64_t at, size_t len)
 	struct stat st;
 	bool ours = false;
 
-	if (file->id.remote || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	if (file->id.remote || !wb_read_stat(fd, file, fresh, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_dev != file->id.dev || st.st_ino != file->id.ino ||
 	    (uint64_t)st.st_size <= WB_READ_AFTER_CHUNKS * chunk ||
 	    wb_read_seen(st.st_dev, st.st_ino))
@@ -135,6 +149,7 @@ struct wb_slot *wb_read_before(int fd, struct wb_slot *slot, int64_t at, size_t 
 {
 	int saved;
 	unsigned char mode;
+	bool fresh = false;
 
 	if (!wb_ready() || !wb_cfg.read)
 		return NULL;
@@ -144,11 +159,12 @@ struct wb_slot *wb_read_before(int fd, struct wb_slot *slot, int64_t at, size_t 
 		slot = wb_track_destination(fd); /* classifies; keeps errno */
 		if (!slot)
 			return NULL;
+		fresh = true;
 	}
 	mode = __atomic_load_n(&slot->file->read.mode, __ATOMIC_ACQUIRE);
 	if (mode == WB_READ_NEW) {
 		saved = errno;
-		wb_read_start(fd, slot, at, len);
+		wb_read_start(fd, slot, at, len, fresh);
 		errno = saved;
 		mode = __atomic_load_n(&slot->file->read.mode, __ATOMIC_ACQUIRE);
 	}

@@ -200,7 +200,7 @@ static bool wb_map_wanted(struct wb_map *m, int prot, int flags, int fd)
 		/* A file we know nothing about: worth a look only for a shared writer,
 		 * or when this process closed files it wrote. */
 		return false;
-	} else if (!wb_classify_fd(fd, &m->id)) {
+	} else if (!wb_classify_fd(fd, 0, &m->id)) {
 		return false; /* not a disk file we drive (tmpfs, a device, O_DIRECT) */
 	}
 	if (m->id.remote)

@@ -122,8 +122,8 @@ void wb_stdio_closed(int fd)
 {
 	struct wb_slot *slot = wb_slot_peek(fd);
 
-	if (slot && wb_slot_class(slot) != WB_UNKNOWN)
-		wb_slot_set_class(slot, WB_UNKNOWN);
+	if (slot)
+		wb_slot_reset(slot);
 }
 
 FILE *wb_stdio_opened(FILE *fp)

@@ -112,6 +112,8 @@ off_t wb_lseek(int fd, off_t off, int whence, wb_lseek_fn real)
 	 * patch a header after every cluster). */
 	if (ret >= 0 && slot && wb_slot_class(slot) == WB_TRACKED)
 		wb_track_seeked(slot, ret);
+	else if (slot)
+		wb_slot_forget_seen(slot, WB_SEEN_AT_ZERO); /* its first write is not at 0 */
 	return ret;
 }
 
@@ -130,10 +132,10 @@ int wb_close(int fd)
 		latched = wb_track_close(fd, slot, "close");
 		break;
 	case WB_IGNORED:
-		/* The number may come back as another kind of file. */
-		wb_slot_set_class(slot, WB_UNKNOWN);
-		break;
 	case WB_UNKNOWN:
+		/* The number may come back as another kind of file, from a call we
+		 * do not see: what the open door saw is about this one only. */
+		wb_slot_reset(slot);
 		break;
 	}
 	ret = real_close(fd);

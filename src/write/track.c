@@ -133,8 +133,10 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 {
 	struct wb_identity id;
 	struct wb_file *file;
+	/* Taken whatever happens next: it describes the fd only until its first note. */
+	unsigned int seen = __atomic_exchange_n(&slot->seen, 0, __ATOMIC_RELAXED);
 
-	bool track = wb_classify_fd(fd, &id);
+	bool track = wb_classify_fd(fd, seen, &id);
 
 	wb_log(WB_LOG_DEBUG, "fd %d: %s (%s)", fd, track ? "tracked" : "ignored",
 	       wb_classify_reason());
@@ -151,6 +153,10 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 		file->id = id;
 		file->device = wb_device_of(id.backing); /* once per fd: no lookup on writes */
 		wb_pipe_reset(&file->pipe, wb_cfg.chunk, wb_cfg.depth);
+		/* Offset 0 since the open: the note this classification serves starts
+		 * there (a write's note comes after it, with the length), no lseek. */
+		if (seen & WB_SEEN_AT_ZERO)
+			__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
 		wb_slot_set_class(slot, WB_TRACKED);
 	}
 	wb_slot_unlock(slot);
@@ -305,8 +311,12 @@ static bool wb_write_start(struct wb_file *file, int64_t at, int64_t cursor, uin
  * looked up). NULL if fd is not, or cannot be, tracked. */
 static struct wb_file *wb_file_of(int fd, struct wb_slot **slot)
 {
-	if (!wb_ready())
+	if (!wb_ready()) {
+		/* This write moves the offset unnoted: it is not at 0 any more. */
+		if (*slot)
+			wb_slot_forget_seen(*slot, WB_SEEN_AT_ZERO);
 		return NULL;
+	}
 	if (!*slot && !(*slot = wb_slot_get(fd)))
 		return NULL;
 	switch (wb_slot_class(*slot)) {

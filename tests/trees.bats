@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# Trees of small files: what the shim costs per file, and that the shortcuts behind
+# that cost (what the open door saw, the kind of each mount remembered) stay right.
+
+load common
+
+# Per-file calls of classification that the shim makes no longer: fstatfs (asked once
+# per mount), fcntl(F_GETFL) (the open door saw the flags), lseek (a new write-only fd
+# is at offset 0). strace -f of COMMAND; prints the count.
+classification_calls() {   # OUT preload-or-empty CMD...
+	local out=$1 preload=$2
+	shift 2
+	strace -f -qq -e signal=none -o "$out" ${preload:+-E LD_PRELOAD="$preload"} \
+		-e trace=fstatfs,fcntl,lseek "$@"
+	grep -cE '^[0-9]+ +(fstatfs\(|lseek\(|fcntl\([0-9]+, F_GETFL)' "$out" || true
+}
+
+@test "a tree of 2,000 small files: no fstatfs, F_GETFL or lseek per file" {
+	require_disk_fs
+	mkdir "$WORK/src"
+	head -c $((2000 * 4096)) /dev/urandom | split -b 4096 -a 4 -d - "$WORK/src/f"
+	plain=$(classification_calls "$WORK/plain" "" cp -r "$WORK/src" "$WORK/plain.d")
+	shimmed=$(classification_calls "$WORK/shim" "$PRELOAD" cp -r "$WORK/src" "$WORK/shim.d")
+	# Before: 5 per file (fstatfs and F_GETFL of source and destination, one lseek).
+	# Now: one fstatfs per mount, plus closed files' checks (at most one per file
+	# still in flight at exit, a few dozen): well under one per 20 files.
+	echo "fstatfs + F_GETFL + lseek for 2000 files: plain=$plain shimmed=$shimmed"
+	[ "$((shimmed - plain))" -le 100 ]
+	diff -r "$WORK/src" "$WORK/shim.d"
+}
+
+# The first sync_file_range's offset on the data file: where the shim believes the
+# first chunk went.
+first_kick_offset() {   # trace-file
+	grep -m1 -oE '^sync_file_range\([0-9]+, [0-9]+' "$1" | sed -E 's/.*, //'
+}
+
+# The open door notes what it saw only where the fd table already has a page (a
+# process that has classified an fd before): each script below writes a byte to a
+# file of its own first, so that its data file's open is noted.
+WARM='open(sys.argv[1] + ".warm", "w").write("x")'
+
+@test "lseek before the first write: kicks follow the data, not offset 0" {
+	require_disk_fs
+	# A new write-only fd, moved 64 MiB in by lseek before its first write of 16 MiB.
+	trace_shim "$WORK/t" python3 -c "import os, sys; $WARM"'
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.lseek(fd, 64 * 1048576, os.SEEK_SET)
+block = b"x" * 1048576
+for _ in range(16):
+    os.write(fd, block)
+' "$WORK/out"
+	off=$(first_kick_offset "$WORK/t")
+	echo "first kick at ${off:-none}"
+	[ -n "$off" ]
+	[ "$off" -ge $((64 * MiB)) ]
+}
+
+@test "written first through a dup: the original's writes are placed where the kernel put them" {
+	require_disk_fs
+	# fd and its dup share one offset: 16 MiB through the dup, then 16 MiB through fd.
+	trace_shim "$WORK/t" python3 -c "import os, sys; $WARM"'
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+dup = os.dup(fd)
+block = b"x" * 1048576
+for _ in range(16):
+    os.write(dup, block)
+for _ in range(16):
+    os.write(fd, block)
+print(fd, file=open(sys.argv[2], "w"))
+' "$WORK/out" "$WORK/fd"
+	fd=$(cat "$WORK/fd")
+	grep "^sync_file_range($fd, " "$WORK/t" >"$WORK/t.fd" || true
+	off=$(first_kick_offset "$WORK/t.fd")
+	echo "first kick on fd $fd at ${off:-none}"
+	[ -n "$off" ]
+	[ "$off" -ge $((16 * MiB)) ]
+}
+
+@test "O_APPEND set by fcntl before the first write: kicks at end of file, not at 0" {
+	require_disk_fs
+	head -c $((16 * MiB)) /dev/zero >"$WORK/out"
+	trace_shim "$WORK/t" python3 -c "import fcntl, os, sys; $WARM"'
+fd = os.open(sys.argv[1], os.O_WRONLY)
+fcntl.fcntl(fd, fcntl.F_SETFL, os.O_APPEND)
+block = b"x" * 1048576
+for _ in range(16):
+    os.write(fd, block)
+' "$WORK/out"
+	off=$(first_kick_offset "$WORK/t")
+	echo "first kick at ${off:-none}"
+	[ -n "$off" ]
+	[ "$off" -ge $((16 * MiB)) ]
+}
+
+@test "a tmpfs unmounted and an overlay mounted in its place (same st_dev): each classified by its own kind" {
+	require_root "mounting tmpfs and overlay"
+	require_disk_fs
+	mkdir "$WORK/lower" "$WORK/upper" "$WORK/work" "$WORK/m"
+	# One process writes on both, so a kind remembered from the first must not be
+	# taken for the second. (The overlay is unmounted after the process exits.) The kernel gives the overlay the tmpfs's freed device
+	# number (the lowest free one), unless another mount takes it in between.
+	trace_shim "$WORK/t" python3 -c '
+import os, subprocess, sys
+w = sys.argv[1]
+m = w + "/m"
+def write(path):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    for _ in range(24):
+        os.write(fd, b"x" * 1048576)
+    os.close(fd)
+    st = os.stat(path)
+    print(path, os.major(st.st_dev), os.minor(st.st_dev), file=sys.stderr)
+subprocess.run(["mount", "-t", "tmpfs", "tmpfs", m], check=True)
+try:
+    write(m + "/a")
+finally:
+    subprocess.run(["umount", m], check=True)
+opts = "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work" % (w, w, w)
+subprocess.run(["mount", "-t", "overlay", "overlay", "-o", opts, m], check=True)
+write(m + "/b")
+' "$WORK" 2>"$WORK/devs" || { umount "$WORK/m" 2>/dev/null; cat "$WORK/devs"; false; }
+	umount "$WORK/m"
+	cat "$WORK/devs"
+	kicks=$(count_lines '^sync_file_range' "$WORK/t")
+	echo "sync_file_range calls: $kicks (24 MiB on the overlay: at least 4 chunks of 4 MiB)"
+	[ "$kicks" -ge 4 ]
+}
