@@ -20,6 +20,11 @@
 #include "syscall.h"
 #include "transient.h"
 
+/* Names longer than this are not noted (such a file is waited for at its close,
+ * and one renamed to such a name is forgotten): with WB_KEEP_MAX entries, the
+ * ring is about 650 KiB of zero pages, touched only as far as it fills. */
+#define WB_KEEP_NAME_MAX 512
+
 struct wb_closed {
 	uint64_t serial;         /* tells a copy's entry from a later one in its place */
 	struct wb_device *device; /* whose budget its bytes count against */
@@ -28,7 +33,7 @@ struct wb_closed {
 	ino_t ino;
 	uint64_t low;            /* lowest byte the writer wrote: drops never go below */
 	struct wb_batch written; /* what was kicked and not yet dropped; bytes: its weight */
-	char name[PATH_MAX];
+	char name[WB_KEEP_NAME_MAX];
 };
 
 static struct wb_closed wb_ring[WB_KEEP_MAX]; /* oldest at wb_head */
@@ -383,7 +388,7 @@ static bool wb_absolute(int dirfd, const char *path, char *out, size_t size)
 
 void wb_keep_renamed(int dirfd, const char *path)
 {
-	char name[PATH_MAX];
+	char name[WB_KEEP_NAME_MAX];
 	struct wb_closed *e;
 	struct stat st;
 	bool noted;

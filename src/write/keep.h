@@ -42,7 +42,9 @@
 #include "fdtable.h"
 #include "pipeline.h"
 
-#define WB_KEEP_MAX 64
+/* Enough entries that a tree of small files reaches its device's budget (bytes)
+ * before the ring fills: a full ring makes each close wait for the oldest. */
+#define WB_KEEP_MAX 1024
 
 enum wb_keep_outcome {
 	WB_KEEP_KEPT,     /* noted: it will be settled and dropped later */
