@@ -5,11 +5,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "io.h"
 #include "readmap.h"
 #include "real.h"
 
-#define WB_EXPORT __attribute__((visibility("default")))
 
 WB_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {

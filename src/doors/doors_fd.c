@@ -10,13 +10,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "copy.h"
 #include "io.h"
 #include "keep.h"
 #include "lifecycle.h"
 #include "real.h"
 
-#define WB_EXPORT __attribute__((visibility("default")))
 
 /* A call that creates an fd: its number starts afresh. */
 #define WB_OPENED(call) wb_fd_opened(call)

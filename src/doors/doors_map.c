@@ -4,10 +4,10 @@
 #include <sys/mman.h>
 #include <sys/types.h>
 
+#include "export.h"
 #include "readmap.h"
 #include "real.h"
 
-#define WB_EXPORT __attribute__((visibility("default")))
 
 /* ThreadSanitizer owns mmap and munmap (it maps its shadow through them, before
  * any instrumented code may run): a ThreadSanitizer build linking the library

@@ -8,10 +8,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "readside.h"
 #include "real_read.h"
 
-#define WB_EXPORT __attribute__((visibility("default")))
 
 WB_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {

@@ -7,10 +7,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "export.h"
 #include "real.h"
 #include "streamio.h"
 
-#define WB_EXPORT __attribute__((visibility("default")))
 
 #undef putc
 #undef putchar

@@ -16,117 +16,8 @@
 #include "pace.h"
 #include "real.h"
 #include "settle.h"
-
-/* How waits are done: by watching the page cache where cachestat(2) exists, so
- * that no writeback error is ever consumed on the program's behalf; else with
- * SYNC_FILE_RANGE_WAIT_AFTER, whose errors are then latched for fsync/close. */
-static const struct wb_ops *wb_ops_for(int fd)
-{
-	return wb_settle_possible(fd) ? &wb_settle_ops : &wb_kernel_ops;
-}
-
-static bool wb_latching(const struct wb_ops *ops)
-{
-	return ops->settle == NULL;
-}
-
-static void wb_latch(int fd, struct wb_file *file, int err)
-{
-	int none = 0;
-
-	wb_stats_add(&file->stats.errors, 1);
-	/* First error wins: that is the one the kernel would have reported first. */
-	__atomic_compare_exchange_n(&file->latched, &none, err, 0, __ATOMIC_ACQ_REL,
-				    __ATOMIC_RELAXED);
-	wb_log(WB_LOG_INFO, "fd %d: writeback error (%s); will be reported at fsync/close", fd,
-	       strerror(err));
-}
-
-/* An error from our kick or wait. Where waits settle (no latch), a data error is
- * left alone: the kernel keeps it for the program's own fsync, as without us. */
-static void wb_failed(int fd, struct wb_slot *slot, struct wb_file *file, int err,
-		      bool from_wait, bool latching)
-{
-	switch (wb_classify_error(err, from_wait && latching)) {
-	case WB_TRANSIENT:
-		break;
-	case WB_REFUSED:
-		wb_log(WB_LOG_DEBUG, "fd %d: sync_file_range refused (%s); leaving it alone", fd,
-		       strerror(err));
-		wb_slot_set_class(slot, WB_IGNORED);
-		break;
-	case WB_GONE:
-		wb_slot_set_class(slot, WB_UNKNOWN);
-		break;
-	case WB_DATA_LOST:
-		if (latching)
-			wb_latch(fd, file, err);
-		else
-			wb_log(WB_LOG_DEBUG, "fd %d: %s (%s); left for the program's fsync", fd,
-			       from_wait ? "wait gave up" : "kick failed", strerror(err));
-		break;
-	}
-}
-
-static void wb_kick(int fd, struct wb_slot *slot, struct wb_file *file,
-		    const struct wb_batch *batch)
-{
-	const struct wb_ops *ops = wb_ops_for(fd);
-	int err = wb_batch_kick(ops, fd, batch);
-
-	wb_inflight_add(file->device, batch->bytes);
-	wb_stats_add(&file->stats.chunks, 1);
-	wb_log(WB_LOG_DEBUG, "fd %d: kick %llu bytes at %llu", fd, (unsigned long long)batch->bytes,
-	       (unsigned long long)batch->extent[0].start);
-	if (err)
-		wb_failed(fd, slot, file, err, false, wb_latching(ops));
-}
-
-static void wb_wait(int fd, struct wb_slot *slot, struct wb_file *file,
-		    const struct wb_batch *batch)
-{
-	const struct wb_ops *ops = wb_ops_for(fd);
-	uint64_t start, took;
-	int err;
-
-	if (file->id.remote) {
-		/* A wait is a round trip to a server that may be slow or gone: never make
-		 * the program hang where it would not have. Drop what already finished. */
-		if (wb_cfg.drop)
-			wb_batch_drop(ops, fd, batch);
-		wb_inflight_sub(file->device, batch->bytes);
-		return;
-	}
-	start = wb_now_ns();
-	err = wb_batch_wait(ops, fd, batch, wb_cfg.drop, file->pipe.low);
-	took = wb_now_ns() - start;
-	wb_inflight_sub(file->device, batch->bytes);
-	wb_log(WB_LOG_DEBUG, "fd %d: waited %.1f ms for %llu bytes at %llu%s%s", fd,
-	       (double)took / 1e6, (unsigned long long)batch->bytes,
-	       (unsigned long long)batch->extent[0].start, wb_cfg.drop && !err ? ", dropped" : "",
-	       err ? ", failed" : "");
-	wb_stats_add(&file->stats.waits, 1);
-	wb_stats_add(&file->stats.wait_ns, took);
-	wb_stats_max(&file->stats.wait_ns_max, took);
-	if (err)
-		wb_failed(fd, slot, file, err, true, wb_latching(ops));
-}
-
-/* Wait for queued batches, oldest first, until `keep` remain. */
-static void wb_drain(int fd, struct wb_slot *slot, struct wb_file *file, unsigned int keep)
-{
-	struct wb_batch oldest;
-	bool got;
-
-	do {
-		if (!wb_slot_lock(slot))
-			return;
-		got = wb_pipe_take_oldest(&file->pipe, keep, &oldest);
-		wb_slot_unlock(slot);
-		if (got)
-			wb_wait(fd, slot, file, &oldest);
-	} while (got);
-}
+#include "throttle.h"
+#include "writeback.h"
 
 /* First write to an fd since it was opened: decide, and set up its state. */
 static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
@@ -163,103 +54,6 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	return file;
 }
 
-/* Backpressure is paid in slices of a quarter chunk. */
-#define WB_SLICES_PER_CHUNK 4
-
-/* Has the range reached the disk (no dirty or writeback pages left)? */
-static bool wb_settled(int fd, const struct wb_extent *range)
-{
-	struct wb_cachestat cs;
-
-	return wb_sys_cachestat(fd, range->start, range->end - range->start, &cs) == 0 &&
-	       cs.dirty == 0 && cs.writeback == 0;
-}
-
-/* Without blocking: drop what of the oldest closed files and of this file's
- * oldest chunk has already reached the disk, and return its bytes. The wait on
- * a settled slice returns at once. (Only where cachestat exists.) */
-static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
-{
-	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap(file->device);
-	struct wb_extent next;
-	struct wb_batch oldest;
-	bool got;
-
-	for (;;) {
-		if (!wb_slot_lock(slot))
-			break;
-		got = wb_pipe_peek_oldest_slice(&file->pipe, slice, &next);
-		wb_slot_unlock(slot);
-		if (!got || !wb_settled(fd, &next) || !wb_slot_lock(slot))
-			break;
-		got = wb_pipe_take_oldest_slice(&file->pipe, slice, &oldest);
-		wb_slot_unlock(slot);
-		if (!got)
-			break;
-		wb_wait(fd, slot, file, &oldest);
-		reaped += oldest.bytes;
-	}
-	return reaped;
-}
-
-/* Backpressure in small steps, on the file's own device only: another device's
- * files never make this writer wait. Past the soft line (pace.h), on a disk slow
- * enough for it, the write of `len` bytes first drops what has completed; if the
- * device is still past the line and its writers are faster than it, it sleeps
- * for its share of the device's measured rate and looks again. Past the budget,
- * with this writer's `pending` (unkicked) bytes, it waits for the device's oldest
- * closed files, then for this file's oldest chunk a slice at a time, until the
- * device fits again. Each look measures the device's rate (rate.h). */
-static void wb_pace(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pending,
-		    uint64_t len)
-{
-	struct wb_device *device = file->device;
-	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK;
-	struct wb_batch oldest;
-	uint64_t x = wb_inflight(device) + pending, slept, start;
-	bool got, looked = false;
-
-	if (x <= wb_pace_soft())
-		return;
-	if (!file->id.remote && wb_pace_timed(device, slice) && wb_pace_can_poll(fd)) {
-		if (wb_pace_reap_due(device, len)) {
-			(void)wb_reap(fd, slot, file);
-			x = wb_inflight(device) + pending;
-			looked = true;
-		}
-		if ((slept = wb_pace_sleep(device, len, x))) {
-			wb_stats_add(&file->stats.pace_sleeps, 1);
-			wb_stats_add(&file->stats.pace_ns, slept);
-			(void)wb_reap(fd, slot, file);
-			looked = true;
-		}
-	}
-	if (wb_budget_over(device, pending)) {
-		start = wb_now_ns();
-		(void)wb_keep_settle(device, pending);
-		while (wb_budget_over(device, pending)) {
-			if (!wb_slot_lock(slot))
-				break;
-			got = wb_pipe_take_oldest_slice(&file->pipe, slice, &oldest);
-			wb_slot_unlock(slot);
-			if (!got)
-				break; /* the rest is other open files': theirs to wait for */
-			wb_wait(fd, slot, file, &oldest);
-		}
-		/* Time spent waiting is not the writer's to spend, nor its own rate. */
-		wb_pace_waited(device, wb_now_ns() - start);
-		/* The waits took only what the budget needed; a look takes all that is
-		 * done, so that a queue that ran dry is seen as such (rate.h). */
-		if (!looked && wb_cfg.pace && !file->id.remote && wb_pace_can_poll(fd)) {
-			(void)wb_reap(fd, slot, file);
-			looked = true;
-		}
-	}
-	/* Only after a full look: what is still queued was not done (rate.h). */
-	if (looked)
-		wb_pace_observed(device, slice);
-}
-
 /* A chunk is complete: validate, then kick it. */
 static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 {
@@ -280,9 +74,9 @@ static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 	file->driven = true;
 	wb_slot_unlock(slot);
 	if (have_oldest)
-		wb_wait(fd, slot, file, &oldest);
+		wb_track_wait(fd, slot, file, &oldest);
 	if (have_kick)
-		wb_kick(fd, slot, file, &kick);
+		wb_track_kick(fd, slot, file, &kick);
 }
 
 /* Where did the write start? Called with the slot lock held; `cursor` is the
@@ -373,7 +167,7 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 		wb_step(fd, slot, file);
 		pending = 0;
 	}
-	wb_pace(fd, slot, file, pending, len);
+	wb_throttle(fd, slot, file, pending, len);
 }
 
 void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
@@ -487,7 +281,7 @@ static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file,
 	 * here, on the program's own fd, before its close. Where waits settle this
 	 * reports nothing; where they use WAIT_AFTER, an error found is reported by
 	 * this close. */
-	wb_wait(fd, slot, file, written);
+	wb_track_wait(fd, slot, file, written);
 }
 
 int wb_track_close(int fd, struct wb_slot *slot, const char *why)
@@ -512,7 +306,7 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 		/* Start the tail; then the file joins its device's queue behind the
 		 * open files, and close() returns without waiting for it. */
 		if (have_tail) {
-			wb_kick(fd, slot, file, &tail);
+			wb_track_kick(fd, slot, file, &tail);
 			wb_batch_merge(&written, &tail);
 		}
 		wb_hand_over(fd, slot, file, &written);
@@ -574,7 +368,7 @@ int wb_track_sync(int fd, struct wb_slot *slot, int (*real)(int))
 		return wb_sync_settled(fd, slot, file, real);
 	}
 	if (act)
-		wb_drain(fd, slot, file, 0);
+		wb_track_drain(fd, slot, file, 0);
 	errno = saved; /* why: on success the program must find errno as it left it */
 	ret = real(fd);
 	err = errno;
