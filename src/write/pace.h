@@ -63,8 +63,8 @@ void wb_pace_observed(struct wb_device *device, uint64_t floor);
  * (0: none). Preserves errno. */
 uint64_t wb_pace_sleep(struct wb_device *device, uint64_t len, uint64_t x);
 
-/* Is the device slow enough to pace by time: does a slice of this many bytes
- * take longer than 4 ms at its measured rate? */
+/* Is the device slow enough to pace by time: has its rate been measured, and
+ * does a slice of this many bytes take longer than 4 ms at that rate? */
 bool wb_pace_timed(struct wb_device *device, uint64_t slice);
 
 /* A writer waited `ns` at the device's budget: that time is not credit for later
