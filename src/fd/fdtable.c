@@ -2,17 +2,15 @@
 #define _GNU_SOURCE
 #include "fdtable.h"
 
-#include <sched.h>
 #include <sys/mman.h>
 
 #include "syscall.h"
 
 struct wb_slot *wb_pages[WB_MAX_PAGES];
 
-/* Slot locks this thread holds or is acquiring; see the protocol in fdtable.h.
- * initial-exec: a preloaded library gets static TLS, and no lazy allocation
+/* initial-exec: a preloaded library gets static TLS, and no lazy allocation
  * (which could call malloc from a signal handler) is wanted. */
-static __thread unsigned int wb_locks_held __attribute__((tls_model("initial-exec")));
+__thread unsigned int wb_table_locks_held __attribute__((tls_model("initial-exec")));
 
 /* mmap rather than malloc: async-signal-safe, and independent of the program's
  * allocator (which might itself write to a file we track). The raw system call:
@@ -70,47 +68,14 @@ struct wb_file *wb_slot_file(struct wb_slot *slot, uint64_t pipe_bytes)
 	return file;
 }
 
-static inline void wb_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
-
 bool wb_slot_lock(struct wb_slot *slot)
 {
-	unsigned int spins = 0;
-	bool nested;
-
-	/* Count first, then take: a handler arriving in between sees the count and
-	 * only try-locks, so it can never spin on a lock its own thread holds. */
-	nested = wb_locks_held++ > 0;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	while (__atomic_exchange_n(&slot->lock, 1, __ATOMIC_ACQUIRE)) {
-		if (nested) {
-			wb_locks_held--;
-			return false;
-		}
-		/* The holder runs a few instructions; yield if it was preempted. */
-		while (__atomic_load_n(&slot->lock, __ATOMIC_RELAXED)) {
-			if (++spins > 100)
-				sched_yield();
-			else
-				wb_cpu_relax();
-		}
-	}
-	return true;
+	return wb_spin_lock(&slot->lock, &wb_table_locks_held);
 }
 
 void wb_slot_unlock(struct wb_slot *slot)
 {
-	__atomic_store_n(&slot->lock, 0, __ATOMIC_RELEASE);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	wb_locks_held--;
+	wb_spin_unlock(&slot->lock, &wb_table_locks_held);
 }
 
 void wb_table_each_tracked(void (*fn)(int fd, struct wb_slot *slot))
@@ -127,7 +92,7 @@ void wb_table_each_tracked(void (*fn)(int fd, struct wb_slot *slot))
 
 void wb_table_after_fork(void)
 {
-	wb_locks_held = 0;
+	wb_table_locks_held = 0;
 	for (unsigned int p = 0; p < WB_MAX_PAGES; p++) {
 		struct wb_slot *page = wb_pages[p];
 		if (!page)

@@ -1,12 +1,11 @@
 /* Per-fd state table.
  *
- * Lock protocol (every lock of the library is listed here):
- *  - init.c's run-once state: an atomic word, never held across a blocking call.
- *  - one spin lock per slot (struct wb_slot.lock), guarding slot->file's fields
- *    except the ones marked atomic. It is held for a few dozen instructions and
- *    never across a system call. A thread already inside a slot lock (so a signal
- *    handler that interrupted the shim) only ever try-locks, and skips the pipeline
- *    step when that fails: a handler's write() can never deadlock on us.
+ * Lock protocol (every lock of the library is listed in src/README.md, "Locks"):
+ *  - one spin lock per slot (struct wb_slot.lock, spin.h), guarding slot->file's
+ *    fields except the ones marked atomic. It is held for a few dozen instructions
+ *    and never across a system call. A thread already inside a lock of the family
+ *    (so a signal handler that interrupted the shim) only ever try-locks, and skips
+ *    the pipeline step when that fails: a handler's write() can never deadlock on us.
  *  - after fork() the child clears every slot lock (atfork), since the thread that
  *    held one does not exist there.
  *
@@ -26,6 +25,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "readstate.h"
+#include "spin.h"
 
 #define WB_SLOTS_PER_PAGE 1024
 #define WB_MAX_PAGES 1024
@@ -126,8 +126,13 @@ struct wb_slot *wb_slot_get(int fd);
  * by every later file on this fd number. NULL if mmap failed. */
 struct wb_file *wb_slot_file(struct wb_slot *slot, uint64_t pipe_bytes);
 
-/* Take the slot lock. Returns false only in a signal handler that interrupted a
- * thread of ours holding a slot lock, when this one is taken too. */
+/* The slot locks' family count (spin.h): slot locks and the mapping records' lock
+ * (readmap.c) this thread holds or is taking. */
+extern __thread unsigned int wb_table_locks_held __attribute__((tls_model("initial-exec")));
+
+/* Take the slot lock (spin.h). Returns false only in a signal handler that
+ * interrupted a thread of ours holding a lock of the family, when this one is
+ * taken too. */
 bool wb_slot_lock(struct wb_slot *slot);
 void wb_slot_unlock(struct wb_slot *slot);
 

@@ -50,14 +50,14 @@ struct wb_map {
 	uint64_t fresh[WB_MAP_BITS / 64]; /* bit i: piece i held no cached page */
 };
 
-/* The records. Lock protocol: wb_maps_lock (the fd table's spin lock, on a slot of
- * our own) guards every field of every record; held to copy a record in or out,
+/* The records. Lock protocol: wb_maps_lock (spin.h, in the fd table's family)
+ * guards every field of every record; held to copy a record in or out,
  * never across a system call, try-only in a signal handler that interrupted its
  * holder (then the door passes through). wb_maps_used (atomic) counts records in
  * use: zero keeps munmap to one load. */
 static struct wb_map wb_maps[WB_MAP_RECORDS];
 static unsigned int wb_maps_used;
-static struct wb_slot wb_maps_lock;
+static unsigned char wb_maps_lock;
 
 /* The configuration is loaded (start-up has run) and the read side is on. Never
  * starts up from here: an allocator's mmap may come from inside dlsym during our
@@ -152,12 +152,12 @@ static void wb_map_pageout(const struct wb_map *m, uint64_t from, uint64_t to)
 
 static bool wb_maps_take(void)
 {
-	return wb_slot_lock(&wb_maps_lock);
+	return wb_spin_lock(&wb_maps_lock, &wb_table_locks_held);
 }
 
 static void wb_maps_give(void)
 {
-	wb_slot_unlock(&wb_maps_lock);
+	wb_spin_unlock(&wb_maps_lock, &wb_table_locks_held);
 }
 
 static void wb_map_remember(const struct wb_map *m)
@@ -482,5 +482,5 @@ void wb_map_exit(void)
 
 void wb_map_after_fork(void)
 {
-	wb_maps_lock.lock = 0;
+	wb_maps_lock = 0;
 }

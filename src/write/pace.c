@@ -11,6 +11,7 @@
 #include "log.h"
 #include "rate.h"
 #include "real.h"
+#include "spin.h"
 
 /* Sleeps shorter than this are owed and paid with a later write's. */
 #define WB_PACE_MIN_NS (1000000ULL)
@@ -61,7 +62,7 @@ bool wb_pace_timed(struct wb_device *device, uint64_t slice)
 
 static bool wb_pace_lock(struct wb_device *device)
 {
-	if (__atomic_exchange_n(&device->lock, 1, __ATOMIC_ACQUIRE))
+	if (!wb_spin_try(&device->lock))
 		return false; /* another thread (or a handler inside us) is counting: no harm */
 	if (!device->est.rate)
 		wb_rate_init(&device->est);
@@ -70,7 +71,7 @@ static bool wb_pace_lock(struct wb_device *device)
 
 static void wb_pace_unlock(struct wb_device *device)
 {
-	__atomic_store_n(&device->lock, 0, __ATOMIC_RELEASE);
+	wb_spin_release(&device->lock);
 }
 
 static void wb_pace_log(const struct wb_device *device, uint64_t sample, uint64_t rate)
