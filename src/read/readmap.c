@@ -15,6 +15,7 @@
 #include "classify.h"
 #include "config.h"
 #include "fdtable.h"
+#include "keeperrno.h"
 #include "log.h"
 #include "readowner.h"
 #include "readstep.h"
@@ -318,25 +319,22 @@ int wb_munmap(void *addr, size_t len)
 void *wb_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, wb_mmap_fn real)
 {
 	void *got = real(addr, len, prot, flags, fd, off);
+	WB_KEEP_ERRNO; /* the real call's */
 	struct wb_map m;
 	struct stat st;
-	int saved;
 
 	if (got == MAP_FAILED)
 		return got;
 	if ((flags & MAP_FIXED) && __atomic_load_n(&wb_maps_used, __ATOMIC_RELAXED)) {
 		/* Mapped over part of a remembered mapping: that part is gone. */
 		struct wb_map_gone g;
-		saved = errno;
 		wb_map_going((uintptr_t)got, len, &g);
 		wb_map_gone(&g);
-		errno = saved;
 	}
 	/* Anonymous memory, small files: a few compares. */
 	if (fd < 0 || (flags & MAP_ANONYMOUS) || !wb_map_active() ||
 	    len <= WB_READ_AFTER_CHUNKS * wb_cfg.chunk || off < 0)
 		return got;
-	saved = errno;
 	memset(&m, 0, sizeof(m));
 	if (wb_map_wanted(&m, prot, flags, fd) && fstat(fd, &st) == 0 &&
 	    st.st_dev == m.id.dev && st.st_ino == m.id.ino) {
@@ -353,13 +351,13 @@ void *wb_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, wb
 		       m.shared_write ? " shared writable" : "");
 		wb_map_remember(&m);
 	}
-	errno = saved;
 	return got;
 }
 
 int wb_msync(void *addr, size_t len, int flags)
 {
-	int ret = real_msync(addr, len, flags), err = errno;
+	int ret = real_msync(addr, len, flags);
+	WB_KEEP_ERRNO; /* the real call's */
 	uintptr_t start = (uintptr_t)addr;
 	struct wb_map m;
 	uint64_t from = 0, to = 0;
@@ -382,14 +380,13 @@ int wb_msync(void *addr, size_t len, int flags)
 	wb_maps_give();
 	if (found && wb_map_fd_valid(&m))
 		wb_map_kick(&m, from, to);
-	errno = err;
 	return ret;
 }
 
 void *wb_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_addr)
 {
 	void *got = real_mremap(addr, len, new_len, flags, new_addr);
-	int err = errno;
+	WB_KEEP_ERRNO; /* the real call's */
 
 	if (got != MAP_FAILED && __atomic_load_n(&wb_maps_used, __ATOMIC_RELAXED) && wb_maps_take()) {
 		for (unsigned int i = 0; i < WB_MAP_RECORDS; i++) {
@@ -399,7 +396,6 @@ void *wb_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_add
 		}
 		wb_maps_give();
 	}
-	errno = err;
 	return got;
 }
 
@@ -432,26 +428,23 @@ static void wb_map_settle(int fd, bool forget)
 void wb_map_fd_closing(int fd)
 {
 	struct wb_slot *slot = wb_slot_peek(fd);
-	int saved;
+	WB_KEEP_ERRNO;
 
 	if (!wb_map_active() || !slot || wb_slot_class(slot) != WB_TRACKED)
 		return;
-	saved = errno;
 	/* A file written here: what this process maps of it later is its own. */
 	if (__atomic_load_n(&slot->file->stats.bytes, __ATOMIC_RELAXED) >= wb_cfg.chunk)
 		wb_written_remember(slot->file->id.dev, slot->file->id.ino);
 	if (__atomic_load_n(&wb_maps_used, __ATOMIC_RELAXED))
 		wb_map_settle(fd, true);
-	errno = saved;
 }
 
 void wb_map_fd_synced(int fd, int ret)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 
 	if (ret == 0 && wb_map_active() && __atomic_load_n(&wb_maps_used, __ATOMIC_RELAXED))
 		wb_map_settle(fd, false);
-	errno = saved;
 }
 
 void wb_map_exit(void)

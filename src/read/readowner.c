@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "keeperrno.h"
 #include "real.h"
 
 /* Set once cachestat(2) returned ENOSYS. */
@@ -42,7 +43,7 @@ uint64_t wb_range_uncached(int fd, uint64_t off, uint64_t len, uint64_t piece, u
 	uint64_t end = off + len, bits = 0, page = wb_page_size();
 	unsigned int pieces;
 	int64_t cached;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 
 	if (off >= size || !piece || __atomic_load_n(&wb_cachestat_missing, __ATOMIC_RELAXED))
 		return 0; /* grown since the first look: another writer's pages */
@@ -62,7 +63,6 @@ uint64_t wb_range_uncached(int fd, uint64_t off, uint64_t len, uint64_t piece, u
 			if (wb_cached_pages(fd, from, to - from) == 0)
 				bits |= 1ULL << p;
 		}
-	errno = saved;
 	return bits;
 }
 

@@ -6,6 +6,7 @@
 
 #include "fdtable.h"
 #include "init.h"
+#include "keeperrno.h"
 #include "track.h"
 
 /* glibc's stream flags (libio.h; stable ABI, not in the public headers). */
@@ -77,30 +78,27 @@ void wb_stdio_moved(const struct wb_stdio_call *call)
 
 void wb_stdio_tick_slow(FILE *fp)
 {
-	int fd, saved = errno;
+	WB_KEEP_ERRNO;
+	int fd;
 	struct wb_slot *slot;
 	struct wb_file *file;
 	uint64_t unsampled;
 
 	wb_stdio_countdown = WB_STDIO_TICK - 1;
 	slot = wb_stdio_slot(fp, &fd);
-	if (!slot) {
-		errno = saved;
+	if (!slot)
 		return;
-	}
 	file = slot->file;
 	/* Relaxed load and store, no read-modify-write: a lost update between
 	 * threads only delays the next sample. */
 	unsampled = __atomic_load_n(&file->stdio_unsampled, __ATOMIC_RELAXED) + WB_STDIO_TICK;
 	if (unsampled < wb_cfg.chunk / 8) {
 		__atomic_store_n(&file->stdio_unsampled, unsampled, __ATOMIC_RELAXED);
-		errno = saved;
 		return;
 	}
 	__atomic_store_n(&file->stdio_unsampled, 0, __ATOMIC_RELAXED);
 	wb_track_sample(fd, slot, 0);
 	__atomic_store_n(&file->stdio_held, wb_stdio_buffered(fp), __ATOMIC_RELAXED);
-	errno = saved;
 }
 
 int wb_stdio_before_close(FILE *fp, int *fd)

@@ -13,6 +13,7 @@
 #include "device.h"
 #include "fdtable.h"
 #include "keep.h"
+#include "keeperrno.h"
 #include "log.h"
 #include "pace.h"
 #include "readmap.h"
@@ -107,7 +108,6 @@ bool wb_start(void)
 
 __attribute__((constructor)) static void wb_constructor(void)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	(void)wb_ready();
-	errno = saved;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keeperrno.h"
 #include "real.h"
 #include "syscall.h"
 
@@ -96,7 +97,7 @@ void wb_log_setup(const char *path, int level)
 /* One line, prefixed, to fd with the real write(). */
 static void wb_log_write(int fd, const char *fmt, va_list ap)
 {
-	int saved = errno; /* why: logging must never change what the program sees */
+	WB_KEEP_ERRNO; /* logging must never change what the program sees */
 	char line[512];
 	int len;
 
@@ -111,7 +112,6 @@ static void wb_log_write(int fd, const char *fmt, va_list ap)
 		len = (int)sizeof(line) - 2;
 	line[len++] = '\n';
 	(void)real_write(fd, line, (size_t)len);
-	errno = saved;
 }
 
 void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
@@ -128,7 +128,7 @@ void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
 static void wb_log_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void wb_log_exit(const char *fmt, ...)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	bool opened;
 	int fd = wb_exit_log_fd(&opened);
 	va_list ap;
@@ -140,7 +140,6 @@ static void wb_log_exit(const char *fmt, ...)
 	}
 	if (opened)
 		wb_syscall(SYS_close, fd);
-	errno = saved;
 }
 
 uint64_t wb_now_ns(void)

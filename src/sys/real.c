@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "real.h"
 
+#include "keeperrno.h"
 #include "pipeline.h"
 #include "syscall.h"
 
@@ -223,12 +224,11 @@ int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len)
 #ifdef WB_SYSCALL_OUT_OF_LINE
 long wb_syscall6(long n, long a, long b, long c, long d, long e, long f)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	long ret = WB_NEXT(syscall)(n, a, b, c, d, e, f);
 
 	if (ret == -1)
 		ret = -errno;
-	errno = saved;
 	return ret;
 }
 #endif

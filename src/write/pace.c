@@ -8,6 +8,7 @@
 
 #include "budget.h"
 #include "init.h"
+#include "keeperrno.h"
 #include "log.h"
 #include "rate.h"
 #include "real.h"
@@ -125,7 +126,7 @@ uint64_t wb_pace_sleep(struct wb_device *device, uint64_t len, uint64_t x)
 	uint64_t budget = wb_budget_bytes(), soft = wb_pace_soft(), rate = wb_rate_of(device);
 	uint64_t now, credit, seen, till, owed;
 	struct timespec nap;
-	int saved;
+	WB_KEEP_ERRNO; /* nanosleep's EINTR below */
 
 	if (x <= soft || x >= budget)
 		return 0; /* free, or the hard line's turn */
@@ -147,9 +148,7 @@ uint64_t wb_pace_sleep(struct wb_device *device, uint64_t len, uint64_t x)
 		owed = WB_RATE_MAX_PAUSE_NS;
 	nap.tv_sec = (time_t)(owed / 1000000000ULL);
 	nap.tv_nsec = (long)(owed % 1000000000ULL);
-	saved = errno;
 	(void)nanosleep(&nap, NULL); /* a signal cuts it short: the program's business */
-	errno = saved;
 	owed = wb_now_ns() - now;
 	__atomic_add_fetch(&device->flow_ours_ns, owed, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&device->sleeps, 1, __ATOMIC_RELAXED);
@@ -183,9 +182,8 @@ bool wb_pace_can_poll(int fd)
 	int known = __atomic_load_n(&wb_can_poll, __ATOMIC_RELAXED);
 
 	if (known < 0) {
-		int saved = errno;
+		WB_KEEP_ERRNO;
 		known = wb_sys_cachestat(fd, 0, 0, &cs) == 0 || errno != ENOSYS;
-		errno = saved;
 		__atomic_store_n(&wb_can_poll, known, __ATOMIC_RELAXED);
 		if (!known)
 			wb_log(WB_LOG_DEBUG, "no cachestat(2): waits use SYNC_FILE_RANGE_WAIT_AFTER, "
