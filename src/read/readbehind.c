@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "init.h"
 #include "log.h"
+#include "offset.h"
 #include "readowner.h"
 #include "readstep.h"
 #include "real.h"
@@ -131,10 +132,8 @@ decided:
 		r->dropped = r->looked = start / chunk;
 		__atomic_store_n(&r->sample_due, chunk / WB_READ_SAMPLE_SHARE, __ATOMIC_RELAXED);
 		wb_read_claim(r, wb_clean_from(start + len, chunk) + 1, &plan);
-		if (!__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) && at < 0) {
-			file->pos = start;
-			__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
-		}
+		if (!wb_offset_known(file) && at < 0)
+			wb_offset_set(file, start);
 	}
 	__atomic_store_n(&r->mode, mode, __ATOMIC_RELEASE);
 	wb_slot_unlock(slot);
@@ -205,30 +204,17 @@ void wb_read_after(int fd, struct wb_slot *slot, int64_t at, size_t len, ssize_t
 {
 	struct wb_file *file = slot->file;
 	int saved = errno;
-	int64_t cursor = -1;
+	int64_t cursor;
 	uint64_t start;
 
 	if (got < 0 || (got == 0 && len == 0) || !wb_read_following(slot))
 		goto out;
-	if (at < 0 && !__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED)) {
-		/* After a fork or a skipped step: learn the offset from the kernel. */
-		cursor = real_lseek(fd, 0, SEEK_CUR);
-		if (cursor < 0)
-			goto out;
-	}
+	if (!wb_offset_ask(fd, file, at, &cursor))
+		goto out;
 	if (!wb_slot_lock(slot))
 		goto out; /* a handler interrupted us: the next read restarts the stream */
-	if (at >= 0) {
-		start = (uint64_t)at;
-	} else if (cursor >= 0) {
-		start = (uint64_t)cursor >= (uint64_t)got ? (uint64_t)cursor - (uint64_t)got : 0;
-		file->pos = (uint64_t)cursor;
-		__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
-	} else if (__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED)) {
-		/* The write side's cached offset: reads move it too. */
-		start = file->pos;
-		file->pos += (uint64_t)got;
-	} else {
+	/* The write side's cached offset: reads move it too. */
+	if (!wb_offset_start(file, at, cursor, (uint64_t)got, &start)) {
 		wb_slot_unlock(slot);
 		goto out;
 	}
@@ -256,11 +242,10 @@ void wb_read_sampled(int fd, struct wb_slot *slot, uint64_t bytes, bool eof)
 		goto out;
 	/* stdio read [pos, now) into its buffer; the write side's fseek doors keep
 	 * pos where the program moved the offset. */
-	from = __atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) ? file->pos : (uint64_t)now;
+	from = wb_offset_known(file) ? file->pos : (uint64_t)now;
 	if (from > (uint64_t)now)
 		from = (uint64_t)now;
-	file->pos = (uint64_t)now;
-	__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+	wb_offset_set(file, (uint64_t)now);
 	/* Programs that stop at the last line (a getc, not another getline) never
 	 * see end of file through us: reaching the size is end of file enough. */
 	eof = eof || (uint64_t)now >= r->size;
