@@ -69,13 +69,6 @@ static inline bool wb_map_active(void)
 	return __atomic_load_n(&wb_cfg.chunk, __ATOMIC_ACQUIRE) != 0 && wb_cfg.read && !wb_cfg.disable;
 }
 
-static uint64_t wb_map_page(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	return page > 0 ? (uint64_t)page : 4096;
-}
-
 /* ---- what was cached when the range was mapped ---- */
 
 static void wb_map_look(struct wb_map *m, int fd, uint64_t size)
@@ -299,7 +292,7 @@ int wb_munmap(void *addr, size_t len)
 	int ret, err;
 
 	if (__builtin_expect(!__atomic_load_n(&wb_maps_used, __ATOMIC_RELAXED), 1) ||
-	    ((uintptr_t)addr & (wb_map_page() - 1)) || len == 0)
+	    ((uintptr_t)addr & (wb_page_size() - 1)) || len == 0)
 		return real_munmap(addr, len); /* nothing remembered, or EINVAL */
 	err = errno;
 	wb_map_going((uintptr_t)addr, len, &g);
@@ -343,7 +336,7 @@ void *wb_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, wb
 		m.pid = (pid_t)wb_syscall(SYS_getpid, 0);
 		m.start = m.lo = (uintptr_t)got;
 		m.len = len;
-		m.hi = m.start + ((len + wb_map_page() - 1) & ~(wb_map_page() - 1));
+		m.hi = m.start + ((len + wb_page_size() - 1) & ~(wb_page_size() - 1));
 		m.off = (uint64_t)off;
 		wb_map_look(&m, fd, (uint64_t)st.st_size);
 		wb_log(WB_LOG_DEBUG, "fd %d: mapped %llu+%llu%s%s", fd, (unsigned long long)m.off,

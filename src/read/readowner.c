@@ -18,13 +18,6 @@ bool wb_cachestat_usable(void)
 	return !__atomic_load_n(&wb_cachestat_missing, __ATOMIC_RELAXED);
 }
 
-static uint64_t wb_page_size(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	return page > 0 ? (uint64_t)page : 4096;
-}
-
 /* Pages of [off, off + len) in the cache, or -1 (ENOSYS remembered). */
 static int64_t wb_cached_pages(int fd, uint64_t off, uint64_t len)
 {

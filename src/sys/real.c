@@ -182,6 +182,19 @@ void *real_mremap(void *addr, size_t len, size_t new_len, int flags, void *new_a
 #define SYS_cachestat 451 /* the same number on every architecture */
 #endif
 
+uint64_t wb_page_size(void)
+{
+	static uint64_t page;
+	uint64_t got = __atomic_load_n(&page, __ATOMIC_RELAXED);
+
+	if (!got) {
+		long p = sysconf(_SC_PAGESIZE);
+		got = p > 0 ? (uint64_t)p : 4096;
+		__atomic_store_n(&page, got, __ATOMIC_RELAXED);
+	}
+	return got;
+}
+
 int wb_sys_cachestat(int fd, uint64_t off, uint64_t len, struct wb_cachestat *out)
 {
 	struct {

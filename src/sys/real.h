@@ -158,4 +158,7 @@ struct wb_cachestat {
 /* len 0: to the end of the file. 0, or -1 with errno (ENOSYS on older kernels). */
 int wb_sys_cachestat(int fd, uint64_t off, uint64_t len, struct wb_cachestat *out);
 
+/* The page size in bytes (4096 if the system will not say), asked once. */
+uint64_t wb_page_size(void);
+
 #endif

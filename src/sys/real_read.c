@@ -30,7 +30,7 @@ static struct {
 
 /* A constructor rather than start-up: read() is called from signal handlers, where
  * dlsym must not run; until this ran, the trampolines make the system call. */
-__attribute__((constructor)) void wb_real_read_resolve(void)
+__attribute__((constructor)) static void wb_real_read_resolve(void)
 {
 	WB_RESOLVE_READ(read);
 	WB_RESOLVE_READ(pread);

@@ -1,16 +1,13 @@
 /* The real read-family functions behind the read doors. Kept apart from real.c's
  * table so the read side stays one removable unit; same contract: every
  * real_*() trampoline works at any time, falling back to the raw system call
- * before wb_real_read_resolve() ran (a door reached before our constructors). */
+ * before the table is filled (a door reached before our constructors). */
 #ifndef WB_REAL_READ_H
 #define WB_REAL_READ_H
 
 #include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-
-/* Fill the table with dlsym(RTLD_NEXT); run once, from our constructor. */
-void wb_real_read_resolve(void);
 
 ssize_t real_read(int fd, void *buf, size_t len);
 ssize_t real_pread(int fd, void *buf, size_t len, off_t off);

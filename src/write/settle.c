@@ -18,36 +18,23 @@
 /* A range still not on disk after this long is given up on (and not dropped). */
 #define WB_SETTLE_PATIENCE_NS (120ULL * 1000000000ULL)
 
-static uint64_t wb_page_bytes(void)
-{
-	static uint64_t page;
-	uint64_t got = __atomic_load_n(&page, __ATOMIC_RELAXED);
-
-	if (!got) {
-		long p = sysconf(_SC_PAGESIZE);
-		got = p > 0 ? (uint64_t)p : 4096;
-		__atomic_store_n(&page, got, __ATOMIC_RELAXED);
-	}
-	return got;
-}
-
 bool wb_settle_possible(int fd)
 {
 	return wb_pace_can_poll(fd);
 }
 
-int wb_settle_look(int fd, uint64_t off, uint64_t len, uint64_t *left)
+int wb_settle_check(int fd, uint64_t off, uint64_t len, uint64_t *left, bool kick)
 {
 	struct wb_cachestat cs;
 
 	if (wb_sys_cachestat(fd, off, len, &cs) != 0)
 		return -1;
-	*left = (cs.dirty + cs.writeback) * wb_page_bytes();
+	*left = (cs.dirty + cs.writeback) * wb_page_size();
 	if (*left == 0)
 		return 1;
 	/* Dirty with nothing under writeback: written after our kick, or a kick that
 	 * found the pages busy. Kick again (WRITE never reports the error). */
-	if (cs.dirty && cs.writeback == 0)
+	if (kick && cs.dirty && cs.writeback == 0)
 		(void)wb_sys_sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
@@ -71,7 +58,7 @@ int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device
 	struct timespec nap;
 	int saved = errno, got;
 
-	while ((got = wb_settle_look(fd, off, len, &left)) == 0) {
+	while ((got = wb_settle_check(fd, off, len, &left, true)) == 0) {
 		uint64_t now = wb_now_ns();
 		if (!began)
 			began = now;

@@ -32,8 +32,14 @@ bool wb_settle_possible(int fd);
 int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device);
 
 /* One look, without waiting: 1 settled, 0 not yet (*left: bytes still dirty or
- * under writeback), -1 cachestat failed. Kicks pages dirtied again. */
-int wb_settle_look(int fd, uint64_t off, uint64_t len, uint64_t *left);
+ * under writeback), -1 cachestat failed. `kick`: and kick pages dirtied again. */
+int wb_settle_check(int fd, uint64_t off, uint64_t len, uint64_t *left, bool kick);
+
+/* The look that kicks, under the name keep.c calls. */
+static inline int wb_settle_look(int fd, uint64_t off, uint64_t len, uint64_t *left)
+{
+	return wb_settle_check(fd, off, len, left, true);
+}
 
 /* A nap for `left` bytes at the device's measured rate (the starting guess for
  * NULL), clamped to the settle's bounds, in nanoseconds. */

@@ -10,19 +10,11 @@
 #include "log.h"
 #include "pace.h"
 #include "real.h"
+#include "settle.h"
 #include "writeback.h"
 
 /* Backpressure is paid in slices of a quarter chunk. */
 #define WB_SLICES_PER_CHUNK 4
-
-/* Has the range reached the disk (no dirty or writeback pages left)? */
-static bool wb_settled(int fd, const struct wb_extent *range)
-{
-	struct wb_cachestat cs;
-
-	return wb_sys_cachestat(fd, range->start, range->end - range->start, &cs) == 0 &&
-	       cs.dirty == 0 && cs.writeback == 0;
-}
 
 /* Without blocking: drop what of the oldest closed files and of this file's
  * oldest chunk has already reached the disk, and return its bytes. The wait on
@@ -32,6 +24,7 @@ static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap(file->device);
 	struct wb_extent next;
 	struct wb_batch oldest;
+	uint64_t left;
 	bool got;
 
 	for (;;) {
@@ -39,7 +32,9 @@ static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 			break;
 		got = wb_pipe_peek_oldest_slice(&file->pipe, slice, &next);
 		wb_slot_unlock(slot);
-		if (!got || !wb_settled(fd, &next) || !wb_slot_lock(slot))
+		/* Reached the disk? A look only: the kick is the pipeline's. */
+		if (!got || wb_settle_check(fd, next.start, next.end - next.start, &left, false) != 1 ||
+		    !wb_slot_lock(slot))
 			break;
 		got = wb_pipe_take_oldest_slice(&file->pipe, slice, &oldest);
 		wb_slot_unlock(slot);
