@@ -39,9 +39,12 @@ LIB_LDFLAGS = -shared -Wl,-soname,$(LIB) -Wl,--version-script=src/doors/export.m
 	      $(SANFLAGS) $(LDFLAGS)
 LIB_LIBS    = -ldl -pthread
 
-# Small C programs the tests drive (tests/helpers/NAME.c -> tests/bin/NAME).
+# Small C programs the tests drive (tests/helpers/NAME.c -> tests/bin/NAME), and unit
+# tests built from the library's plain-logic sources, no preload (tests/unit/NAME.c).
 HELPER_SRCS = $(wildcard tests/helpers/*.c)
-HELPERS     = $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
+UNIT_SRCS   = $(wildcard tests/unit/*.c)
+HELPERS     = $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS)) \
+	      $(patsubst tests/unit/%.c,tests/bin/%,$(UNIT_SRCS))
 HELPER_CFLAGS = -std=gnu11 $(WARNINGS) $(SANFLAGS) $(CFLAGS)
 # Thread tests under ThreadSanitizer: a TSan library cannot be preloaded into
 # uninstrumented programs, so the library's sources are linked into the helper
@@ -70,6 +73,10 @@ $(LIB): $(LIB_OBJS) src/doors/export.map
 	$(CC) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS) $(LIB_LIBS)
 
 tests/bin/%: tests/helpers/%.c $(LIB_HDRS) $(LIB_SRCS) .build-flags
+	@mkdir -p tests/bin
+	$(CC) $(HELPER_CFLAGS) $(INCLUDES) -o $@ $< -pthread
+
+tests/bin/%: tests/unit/%.c $(LIB_HDRS) $(LIB_SRCS) .build-flags
 	@mkdir -p tests/bin
 	$(CC) $(HELPER_CFLAGS) $(INCLUDES) -o $@ $< -pthread
 
