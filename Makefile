@@ -107,7 +107,7 @@ fuzz: $(FUZZERS)
 		rm -rf $$scratch $$scratch.log; \
 	done
 
--include tests/bench/bench.mk
+-include bench/tools/bench.mk
 
 # What the suite drives, each with the Debian package that has it (fincore moved to
 # util-linux-extra in Debian 12). Checked before anything is built.

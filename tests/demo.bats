@@ -3,8 +3,8 @@
 load common
 
 require_bench_tools() {
-	[ -x "$ROOT/tests/bench/loadgen" ] || skip "no benchmark tools (make bench-tools)"
-	[ -x "$ROOT/tests/bench/sampler" ] || skip "no benchmark tools (make bench-tools)"
+	[ -x "$ROOT/bench/tools/loadgen" ] || skip "no benchmark tools (make bench-tools)"
+	[ -x "$ROOT/bench/tools/sampler" ] || skip "no benchmark tools (make bench-tools)"
 }
 
 @test "sizes the library would not take are refused, with the reason, before anything runs" {

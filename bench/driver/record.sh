@@ -25,3 +25,7 @@ record_residue() {   # MB of the file still in the page cache after the writer e
 	res=$(fincore -b -n -o RES "$4" 2>/dev/null || echo 0)
 	record "$1" "$2" "$3" residue_mb "$(awk -v b="${res:-0}" 'BEGIN { printf "%.1f", b / 1048576 }')"
 }
+
+get_last() {   # scen variant rep metric -> the value just recorded
+	awk -F, -v k="$1,$2,$3,$4" '$1 "," $2 "," $3 "," $4 == k { v = $5 } END { print v }' "$OUT/runs.csv"
+}

@@ -1,6 +1,17 @@
 # shellcheck shell=bash
 # bench: medians over repeats and the tables of results.md.
 
+report_scenarios() {   # SCENARIOS with S10 and S13 replaced by their cases found in the results
+	local s
+	for s in $SCENARIOS; do
+		if [[ $s == S10 || $s == S13 ]]; then
+			awk -F, -v s="$s" 'index($1, s "-") == 1 && !seen[$1]++ { print $1 }' "$OUT/agg.csv"
+		else
+			echo "$s"
+		fi
+	done
+}
+
 # Medians (and ranges) over repeats, from runs.csv.
 aggregate() {
 	awk -F, 'NR > 1 { key = $1 "," $2 "," $4; v[key] = v[key] " " $5; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }

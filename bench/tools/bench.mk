@@ -1,6 +1,6 @@
 # Benchmark tools. Included by the main Makefile (which defines CC, CFLAGS, WARNINGS), or run
 # alone from the repo root:
-#   make -f tests/bench/bench.mk CC=gcc CFLAGS=-O2 WARNINGS="-Wall -Wextra -Wshadow -Wmissing-prototypes"
+#   make -f bench/tools/bench.mk CC=gcc CFLAGS=-O2 WARNINGS="-Wall -Wextra -Wshadow -Wmissing-prototypes"
 
 # Must come before any other include: the directory of this file, whatever the includer's cwd.
 BENCH_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))

@@ -86,10 +86,6 @@ s10_copy() {   # variant rep tool tree disk
 		"at exit $(get_last "$id" "$variant" "$rep" cached_at_exit_mb) MB"
 }
 
-get_last() {   # scen variant rep metric -> the value just recorded
-	awk -F, -v k="$1,$2,$3,$4" '$1 "," $2 "," $3 "," $4 == k { v = $5 } END { print v }' "$OUT/runs.csv"
-}
-
 ensure_rsync() {   # sets S10_RSYNC=1 when rsync can run
 	S10_RSYNC=1
 	command -v rsync >/dev/null && return 0
@@ -122,17 +118,6 @@ s10_title() {   # S10-TOOL-TREE-DISK -> title
 	[[ $tool == cp ]] && tool="cp -r" || tool="rsync -a"
 	[[ $disk == fast ]] && disk="the fast disk" || disk="the 50 MB/s disk"
 	echo "$1: $tool of $count files of $((size / 1024)) KiB to $disk + sync -f"
-}
-
-report_scenarios() {   # SCENARIOS with S10 and S13 replaced by their cases found in the results
-	local s
-	for s in $SCENARIOS; do
-		if [[ $s == S10 || $s == S13 ]]; then
-			awk -F, -v s="$s" 'index($1, s "-") == 1 && !seen[$1]++ { print $1 }' "$OUT/agg.csv"
-		else
-			echo "$s"
-		fi
-	done
 }
 
 tree_goal_rows() {   # variant bound-MB: time and memory goals of every tree case
