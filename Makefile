@@ -142,8 +142,11 @@ bench: $(LIB) bench-tools
 install: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/$(LIB)
-	sed "s|^INSTALLED_LIBDIR=$$|INSTALLED_LIBDIR='$(LIBDIR)'|" scripts/wbshim >$(DESTDIR)$(BINDIR)/wbshim.tmp
+	sed -e "s|^INSTALLED_LIBDIR=$$|INSTALLED_LIBDIR='$(LIBDIR)'|" \
+	    -e '/^# shellcheck source=scripts\/size\.sh$$/d' \
+	    -e '/^\. .*\/size\.sh"$$/{r scripts/size.sh' -e 'd;}' scripts/wbshim >$(DESTDIR)$(BINDIR)/wbshim.tmp
 	grep -q "^INSTALLED_LIBDIR='" $(DESTDIR)$(BINDIR)/wbshim.tmp
+	grep -q "^wb_size() {" $(DESTDIR)$(BINDIR)/wbshim.tmp
 	chmod 0755 $(DESTDIR)$(BINDIR)/wbshim.tmp
 	mv -f $(DESTDIR)$(BINDIR)/wbshim.tmp $(DESTDIR)$(BINDIR)/wbshim
 	install -m 0644 scripts/wbshim.1 $(DESTDIR)$(MANDIR)/man1/wbshim.1

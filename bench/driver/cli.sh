@@ -82,8 +82,13 @@ parse_args() {
 		shift
 	done
 	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat wants a positive number"
-	[[ $TUNED =~ ^[0-9]+[KMG]:[0-9]+$ ]] || die "--tuned wants CHUNK:DEPTH, e.g. 16M:1"
-	[[ $SWEEP_GRID =~ ^[0-9KMG,]+/[0-9,]+$ ]] || die "--sweep-grid wants CHUNKS/DEPTHS, e.g. 4M,8M/1,2"
+	[[ $TUNED =~ ^[^:]+:[0-9]+$ ]] && wb_size "${TUNED%%:*}" >/dev/null ||
+		die "--tuned wants CHUNK:DEPTH, e.g. 16M:1"
+	local c chunks=${SWEEP_GRID%/*}
+	[[ $SWEEP_GRID =~ ^[^/]+/[0-9,]+$ ]] || die "--sweep-grid wants CHUNKS/DEPTHS, e.g. 4M,8M/1,2"
+	for c in ${chunks//,/ }; do
+		wb_size "$c" >/dev/null || die "--sweep-grid: '$c' is not a size, e.g. 4M,8M/1,2"
+	done
 	[[ -z $TREE_FILES || $TREE_FILES =~ ^[1-9][0-9]*,[1-9][0-9]*,[1-9][0-9]*$ ]] ||
 		die "--tree-files wants three counts, e.g. 2000,500,300"
 	local s
