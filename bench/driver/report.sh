@@ -25,8 +25,19 @@ aggregate() {
 	}' "$OUT/runs.csv"
 }
 
+# The medians of agg.csv by "scenario,variant,metric", read once after aggregate (the
+# reports and goals look up hundreds of them: no awk per lookup).
+declare -A MEDIANS=()
+load_medians() {
+	local scen variant metric median rest
+	MEDIANS=()
+	while IFS=, read -r scen variant metric median rest; do
+		MEDIANS[$scen,$variant,$metric]=$median
+	done <"$OUT/agg.csv"
+}
+
 get() {   # scen variant metric -> median (empty if absent)
-	awk -F, -v k="$1,$2,$3" '$1 "," $2 "," $3 == k { print $4 }' "$OUT/agg.csv"
+	[[ -z ${MEDIANS[$1,$2,$3]+set} ]] || echo "${MEDIANS[$1,$2,$3]}"
 }
 
 metrics_for() {
