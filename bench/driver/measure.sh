@@ -137,3 +137,37 @@ block_name() {   # DIR -> name under /sys/block of the disk holding it (vda, loo
 		die "no block device statistics for $1 ($src)"
 	fi
 }
+
+warm_tree() {   # dir: read it into the page cache, charged to the bench, not the copy
+	find "$1" -type f -exec cat {} + >/dev/null
+}
+
+tree_cached_mb() {   # dir -> MB of its files in the page cache
+	find "$1" -type f -print0 | xargs -0 -r fincore -b -n -o RES |
+		awk '{ s += $1 } END { printf "%.1f", s / 1048576 }'
+}
+
+# A tree copy, measured (S10, S13): CMD and the variant's environment are set, dest is
+# where CMD writes, WARM_TREE the source to read into the cache first (or empty).
+# Records the cache the copy's files hold (peak, at exit), its time (as `first`:
+# copy_s or exit_s), the sync -f after it and their sum, durable_s.
+tree_copy_measured() {   # id variant rep run-dir parent dest first-metric
+	local id=$1 variant=$2 rep=$3 dir=$4 parent=$5 dest=$6 first=$7 sync_start sync_us
+	TARGET_FILE=""
+	run_measured "$id" "$variant" "$rep" "$dir" "$(majmin_of "$parent")" "$(block_name "$parent")"
+	WARM_TREE=""
+	record "$id" "$variant" "$rep" cached_at_exit_mb "$(tree_cached_mb "$dest")"
+	# Without a memory cgroup there is no counter of the copy's own cache: no figure.
+	[[ -z $CG_MEM ]] || record "$id" "$variant" "$rep" peak_cached_mb \
+		"$(awk -F, 'NR > 1 && $5 > m { m = $5 } END { printf "%.1f", m / 1024 }' "$dir/disk.csv")"
+	sync_start=$(now_us)
+	sync -f "$dest"
+	sync_us=$(($(now_us) - sync_start))
+	record "$id" "$variant" "$rep" "$first" "$(us_to_s "$LAST_WALL_US")"
+	record "$id" "$variant" "$rep" sync_s "$(us_to_s "$sync_us")"
+	record "$id" "$variant" "$rep" durable_s "$(us_to_s $((LAST_WALL_US + sync_us)))"
+	rm -rf "$dest"
+	say "$id $variant #$rep: ${first%_s} $(us_to_s "$LAST_WALL_US")s + sync $(us_to_s "$sync_us")s," \
+		"peak cached $(get_last "$id" "$variant" "$rep" peak_cached_mb) MB," \
+		"at exit $(get_last "$id" "$variant" "$rep" cached_at_exit_mb) MB"
+}

@@ -44,17 +44,8 @@ s10_tree() {   # small|medium -> path
 	echo "$dir"
 }
 
-warm_tree() {   # dir: read it into the page cache, charged to the bench, not the copy
-	find "$1" -type f -exec cat {} + >/dev/null
-}
-
-tree_cached_mb() {   # dir -> MB of its files in the page cache
-	find "$1" -type f -print0 | xargs -0 -r fincore -b -n -o RES |
-		awk '{ s += $1 } END { printf "%.1f", s / 1048576 }'
-}
-
 s10_copy() {   # variant rep tool tree disk
-	local variant=$1 rep=$2 tool=$3 tree=$4 disk=$5 id dir src dest parent sync_start sync_us
+	local variant=$1 rep=$2 tool=$3 tree=$4 disk=$5 id dir src dest parent
 	id=S10-$tool-$tree-$disk
 	dir=$OUT/runs/$id-${variant//:/_}-$rep
 	mkdir -p "$dir"
@@ -67,23 +58,8 @@ s10_copy() {   # variant rep tool tree disk
 	rsync) CMD=(rsync -a "$src/" "$dest/") ;;
 	esac
 	shim_env "$variant" "$dir"
-	TARGET_FILE="" WARM_TREE=$src
-	run_measured "$id" "$variant" "$rep" "$dir" "$(majmin_of "$parent")" "$(block_name "$parent")"
-	WARM_TREE=""
-	record "$id" "$variant" "$rep" cached_at_exit_mb "$(tree_cached_mb "$dest")"
-	# Without a memory cgroup there is no counter of the copy's own cache: no figure.
-	[[ -z $CG_MEM ]] || record "$id" "$variant" "$rep" peak_cached_mb \
-		"$(awk -F, 'NR > 1 && $5 > m { m = $5 } END { printf "%.1f", m / 1024 }' "$dir/disk.csv")"
-	sync_start=$(now_us)
-	sync -f "$dest"
-	sync_us=$(($(now_us) - sync_start))
-	record "$id" "$variant" "$rep" copy_s "$(us_to_s "$LAST_WALL_US")"
-	record "$id" "$variant" "$rep" sync_s "$(us_to_s "$sync_us")"
-	record "$id" "$variant" "$rep" durable_s "$(us_to_s $((LAST_WALL_US + sync_us)))"
-	rm -rf "$dest"
-	say "$id $variant #$rep: copy $(us_to_s "$LAST_WALL_US")s + sync $(us_to_s "$sync_us")s," \
-		"peak cached $(get_last "$id" "$variant" "$rep" peak_cached_mb) MB," \
-		"at exit $(get_last "$id" "$variant" "$rep" cached_at_exit_mb) MB"
+	WARM_TREE=$src
+	tree_copy_measured "$id" "$variant" "$rep" "$dir" "$parent" "$dest" copy_s
 }
 
 ensure_rsync() {   # sets S10_RSYNC=1 when rsync can run

@@ -108,7 +108,7 @@ s13_shim_env() {   # variant run-dir
 }
 
 s13_copy() {   # variant rep tool tree disk
-	local variant=$1 rep=$2 tool=$3 tree=$4 disk=$5 id dir dest parent sync_start sync_us
+	local variant=$1 rep=$2 tool=$3 tree=$4 disk=$5 id dir dest parent
 	id=S13-$tool-$tree-$disk
 	dir=$OUT/runs/$id-${variant//:/_}-$rep
 	mkdir -p "$dir"
@@ -117,21 +117,8 @@ s13_copy() {   # variant rep tool tree disk
 	rm -rf "$dest"
 	s13_command "$tool" "$tree" "$dest"
 	s13_shim_env "$variant" "$dir"
-	TARGET_FILE="" WARM_TREE=""
-	run_measured "$id" "$variant" "$rep" "$dir" "$(majmin_of "$parent")" "$(block_name "$parent")"
-	record "$id" "$variant" "$rep" cached_at_exit_mb "$(tree_cached_mb "$dest")"
-	[[ -z $CG_MEM ]] || record "$id" "$variant" "$rep" peak_cached_mb \
-		"$(awk -F, 'NR > 1 && $5 > m { m = $5 } END { printf "%.1f", m / 1024 }' "$dir/disk.csv")"
-	sync_start=$(now_us)
-	sync -f "$dest"
-	sync_us=$(($(now_us) - sync_start))
-	record "$id" "$variant" "$rep" exit_s "$(us_to_s "$LAST_WALL_US")"
-	record "$id" "$variant" "$rep" sync_s "$(us_to_s "$sync_us")"
-	record "$id" "$variant" "$rep" durable_s "$(us_to_s $((LAST_WALL_US + sync_us)))"
-	rm -rf "$dest"
-	say "$id $variant #$rep: exit $(us_to_s "$LAST_WALL_US")s + sync $(us_to_s "$sync_us")s," \
-		"peak cached $(get_last "$id" "$variant" "$rep" peak_cached_mb) MB," \
-		"at exit $(get_last "$id" "$variant" "$rep" cached_at_exit_mb) MB"
+	WARM_TREE=""
+	tree_copy_measured "$id" "$variant" "$rep" "$dir" "$parent" "$dest" exit_s
 }
 
 s13_strace_tree() {   # tree -> the tree counted under strace: the same, or a smaller one like it
