@@ -99,7 +99,10 @@ extern struct wb_real_table wb_real;
 	X(void *, mmap64, (void *, size_t, int, int, int, off64_t))                      \
 	X(int, munmap, (void *, size_t))                                                 \
 	X(int, msync, (void *, size_t, int))                                             \
-	X(void *, mremap, (void *, size_t, size_t, int, ...))
+	X(void *, mremap, (void *, size_t, size_t, int, ...))                            \
+	X(pid_t, vfork, (void))                                                          \
+	X(pid_t, __vfork, (void))                                                        \
+	X(int, clone, (int (*)(void *), void *, int, void *, ...))
 
 struct wb_next_table {
 #define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;
