@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "fdname.h"
 #include "copy.h"
 #include "io.h"
 #include "keep.h"
@@ -20,8 +21,9 @@
 
 /* A call that creates an fd: its number starts afresh. */
 #define WB_OPENED(call) wb_fd_opened(call)
-/* The same for an open with these flags: classification need not ask for them. */
-#define WB_OPENED_WITH(call, flags) wb_fd_opened_with((call), (flags))
+/* The same for an open of path (relative to dirfd) with these flags:
+ * classification need not ask for them, nor close for the name. */
+#define WB_OPENED_AT(call, dirfd, path, flags) wb_fd_opened_at((call), (dirfd), (path), (flags))
 
 /* Fortified open entry points that compiled programs call; not in the headers
  * unless fortification is on. closefrom/close_range exist since glibc 2.34. */
@@ -69,7 +71,7 @@ WB_EXPORT int open(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(open)(path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(open)(path, flags, mode), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int open64(const char *path, int flags, ...)
@@ -77,7 +79,7 @@ WB_EXPORT int open64(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(open64)(path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(open64)(path, flags, mode), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -85,7 +87,7 @@ WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(openat)(dirfd, path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(openat)(dirfd, path, flags, mode), dirfd, path, flags);
 }
 
 WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -93,37 +95,37 @@ WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(openat64)(dirfd, path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(openat64)(dirfd, path, flags, mode), dirfd, path, flags);
 }
 
 WB_EXPORT int __open_2(const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__open_2)(path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__open_2)(path, flags), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int __open64_2(const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__open64_2)(path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__open64_2)(path, flags), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__openat_2)(dirfd, path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__openat_2)(dirfd, path, flags), dirfd, path, flags);
 }
 
 WB_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__openat64_2)(dirfd, path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__openat64_2)(dirfd, path, flags), dirfd, path, flags);
 }
 
 WB_EXPORT int creat(const char *path, mode_t mode)
 {
-	return WB_OPENED_WITH(WB_NEXT(creat)(path, mode), O_CREAT | O_WRONLY | O_TRUNC);
+	return WB_OPENED_AT(WB_NEXT(creat)(path, mode), AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC);
 }
 
 WB_EXPORT int creat64(const char *path, mode_t mode)
 {
-	return WB_OPENED_WITH(WB_NEXT(creat64)(path, mode), O_CREAT | O_WRONLY | O_TRUNC);
+	return WB_OPENED_AT(WB_NEXT(creat64)(path, mode), AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC);
 }
 
 WB_EXPORT int dup(int fd)
@@ -246,6 +248,23 @@ WB_EXPORT int renameat2(int fromdir, const char *from, int todir, const char *to
 	return ret;
 }
 
+/* The working directory: names of files opened relative to it are made from it. */
+WB_EXPORT int chdir(const char *path)
+{
+	int ret = WB_NEXT(chdir)(path);
+
+	wb_cwd_changed();
+	return ret;
+}
+
+WB_EXPORT int fchdir(int fd)
+{
+	int ret = WB_NEXT(fchdir)(fd);
+
+	wb_cwd_changed();
+	return ret;
+}
+
 /* syscall(2): libuv and others close fds with syscall(SYS_close, fd). Those two
  * numbers take the close doors' path, and locks taken with syscall(SYS_fcntl)
  * are noted as fcntl's; every other call passes straight on. */
@@ -267,5 +286,10 @@ WB_EXPORT long syscall(long number, ...)
 	if (number == SYS_close_range && !((unsigned int)a[2] & CLOSE_RANGE_CLOEXEC))
 		wb_fd_range_closing((unsigned int)a[0], (unsigned int)a[1]);
 #endif
+	if (number == SYS_chdir || number == SYS_fchdir) {
+		long ret = WB_NEXT(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+		wb_cwd_changed();
+		return ret;
+	}
 	return WB_NEXT(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

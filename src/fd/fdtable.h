@@ -122,6 +122,10 @@ static inline void wb_slot_reset(struct wb_slot *slot)
 		__atomic_store_n(&slot->early, 0, __ATOMIC_RELAXED);
 }
 
+/* Zeroed memory from mmap (async-signal-safe, apart from the program's
+ * allocator); NULL if mmap failed. */
+void *wb_alloc(uint64_t bytes);
+
 /* The slot for fd, allocating its page. NULL if fd is out of range or mmap failed. */
 struct wb_slot *wb_slot_get(int fd);
 

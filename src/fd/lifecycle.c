@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "fdname.h"
 #include "fdtable.h"
 #include "init.h"
 #include "locks.h"
@@ -21,10 +22,11 @@ int wb_fd_opened(int fd)
 	if (class == WB_TRACKED && wb_vforked())
 		return fd; /* a vfork child's dup2: the slot is the parent's */
 	wb_slot_reset(slot);
+	wb_fd_name_forget(fd);
 	return fd;
 }
 
-int wb_fd_opened_with(int fd, int flags)
+int wb_fd_opened_at(int fd, int dirfd, const char *path, int flags)
 {
 	struct wb_slot *slot;
 	unsigned char seen = WB_SEEN_FLAGS;
@@ -45,6 +47,9 @@ int wb_fd_opened_with(int fd, int flags)
 	if ((flags & O_ACCMODE) == O_WRONLY && !(flags & O_APPEND))
 		seen |= WB_SEEN_AT_ZERO;
 	__atomic_store_n(&slot->seen, seen, __ATOMIC_RELAXED);
+	/* Its name, for the closed-file queue: only what may be written. */
+	if ((flags & O_ACCMODE) != O_RDONLY && (flags & O_TMPFILE) != O_TMPFILE)
+		wb_fd_name_opened(fd, dirfd, path);
 	return fd;
 }
 

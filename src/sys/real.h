@@ -100,6 +100,8 @@ extern struct wb_real_table wb_real;
 	X(int, munmap, (void *, size_t))                                                 \
 	X(int, msync, (void *, size_t, int))                                             \
 	X(void *, mremap, (void *, size_t, size_t, int, ...))                            \
+	X(int, chdir, (const char *))                                                    \
+	X(int, fchdir, (int))                                                            \
 	X(pid_t, vfork, (void))                                                          \
 	X(pid_t, __vfork, (void))                                                        \
 	X(int, clone, (int (*)(void *), void *, int, void *, ...))

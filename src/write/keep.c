@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "budget.h"
+#include "fdname.h"
 #include "init.h"
 #include "locks.h"
 #include "log.h"
@@ -23,7 +24,7 @@
 /* Names longer than this are not noted (such a file is waited for at its close,
  * and one renamed to such a name is forgotten): with WB_KEEP_MAX entries, the
  * ring is about 650 KiB of zero pages, touched only as far as it fills. */
-#define WB_KEEP_NAME_MAX 512
+#define WB_KEEP_NAME_MAX WB_NAME_MAX
 
 /* What is known of a closed file, but its name. */
 struct wb_noted {
@@ -253,6 +254,8 @@ static int wb_name_of(int fd, char *name, size_t size)
 	struct stat st;
 	long len;
 
+	if (size >= WB_NAME_MAX && wb_fd_name(fd, name))
+		return 1; /* as opened: a file unlinked since is forgotten when it is looked at */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	len = wb_syscall(SYS_readlinkat, AT_FDCWD, link, name, size - 1);
 	if (len <= 0 || (size_t)len >= size - 1)
@@ -471,24 +474,13 @@ static bool wb_absolute(int dirfd, const char *path, char *out, size_t size)
 	char link[40];
 	long got;
 
-	if (path[0] == '/') {
-		if (len >= size)
-			return false;
-		memcpy(out, path, len + 1);
-		return true;
-	}
-	if (dirfd == AT_FDCWD) {
-		got = wb_syscall(SYS_getcwd, out, size);
-		if (got <= 0)
-			return false;
-		base = strlen(out);
-	} else {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		got = wb_syscall(SYS_readlinkat, AT_FDCWD, link, out, size - 1);
-		if (got <= 0 || (size_t)got >= size - 1)
-			return false;
-		base = (size_t)got;
-	}
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return wb_name_absolute(dirfd, path, out, size);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	got = wb_syscall(SYS_readlinkat, AT_FDCWD, link, out, size - 1);
+	if (got <= 0 || (size_t)got >= size - 1)
+		return false;
+	base = (size_t)got;
 	if (out[0] != '/' || base + 1 + len >= size)
 		return false;
 	out[base] = '/';

@@ -10,6 +10,7 @@
 #include "budget.h"
 #include "classify.h"
 #include "device.h"
+#include "fdname.h"
 #include "init.h"
 #include "keep.h"
 #include "log.h"
@@ -64,6 +65,7 @@ static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 	 * close_range): never act on another file's state. */
 	if (!wb_identity_matches(fd, &file->id)) {
 		wb_slot_set_class(slot, WB_UNKNOWN);
+		wb_fd_name_forget(fd); /* replaced behind our back: its name is the old file's */
 		return;
 	}
 	if (!wb_slot_lock(slot))
@@ -335,6 +337,7 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 		wb_stats_report(fd, &file->stats, why, rate, measured);
 	}
 	wb_slot_set_class(slot, WB_UNKNOWN);
+	wb_fd_name_forget(fd);
 	errno = saved;
 	return latched;
 }
