@@ -3,7 +3,10 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 
+#include "fdname.h"
 #include "fdtable.h"
 #include "init.h"
 #include "track.h"
@@ -124,12 +127,17 @@ void wb_stdio_closed(int fd)
 
 	if (slot)
 		wb_slot_reset(slot);
+	wb_fd_name_forget(fd);
 }
 
-FILE *wb_stdio_opened(FILE *fp)
+FILE *wb_stdio_opened(FILE *fp, const char *path, const char *mode)
 {
-	if (fp)
-		wb_stdio_closed(fp->_fileno); /* same reset: a new file on this number */
+	if (!fp)
+		return fp;
+	wb_stdio_closed(fp->_fileno); /* same reset: a new file on this number */
+	/* Its name, for the closed-file queue, if it may be written. */
+	if (path && mode && strpbrk(mode, "wa+") && wb_slot_peek(fp->_fileno))
+		wb_fd_name_opened(fp->_fileno, AT_FDCWD, path);
 	return fp;
 }
 
