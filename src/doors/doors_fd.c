@@ -6,12 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "export.h"
-#include "fdname.h"
+#include "fdnote.h"
 #include "copy.h"
 #include "io.h"
 #include "keep.h"
@@ -221,6 +222,7 @@ WB_EXPORT int rename(const char *from, const char *to)
 {
 	int ret = WB_NEXT(rename)(from, to);
 
+	wb_names_unlinked();
 	if (ret == 0)
 		wb_keep_renamed(AT_FDCWD, to);
 	return ret;
@@ -230,6 +232,7 @@ WB_EXPORT int renameat(int fromdir, const char *from, int todir, const char *to)
 {
 	int ret = WB_NEXT(renameat)(fromdir, from, todir, to);
 
+	wb_names_unlinked();
 	if (ret == 0)
 		wb_keep_renamed(todir, to);
 	return ret;
@@ -240,11 +243,37 @@ WB_EXPORT int renameat2(int fromdir, const char *from, int todir, const char *to
 {
 	int ret = WB_NEXT(renameat2)(fromdir, from, todir, to, flags);
 
+	wb_names_unlinked();
 	if (ret == 0) {
 		wb_keep_renamed(todir, to);
 		if (flags & RENAME_EXCHANGE) /* both names moved */
 			wb_keep_renamed(fromdir, from);
 	}
+	return ret;
+}
+
+/* Unlinks: a name an fd was opened by may now name nothing (fdnote.h). */
+WB_EXPORT int unlink(const char *path)
+{
+	int ret = WB_NEXT(unlink)(path);
+
+	wb_names_unlinked();
+	return ret;
+}
+
+WB_EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	int ret = WB_NEXT(unlinkat)(dirfd, path, flags);
+
+	wb_names_unlinked();
+	return ret;
+}
+
+WB_EXPORT int remove(const char *path)
+{
+	int ret = WB_NEXT(remove)(path);
+
+	wb_names_unlinked();
 	return ret;
 }
 
@@ -263,6 +292,27 @@ WB_EXPORT int fchdir(int fd)
 
 	wb_cwd_changed();
 	return ret;
+}
+
+/* Does system call `number` unlink or rename? (Older ABIs only have some.) */
+static bool wb_unlinks_names(long number)
+{
+	switch (number) {
+#ifdef SYS_unlink
+	case SYS_unlink:
+#endif
+#ifdef SYS_rename
+	case SYS_rename:
+#endif
+#ifdef SYS_renameat
+	case SYS_renameat:
+#endif
+	case SYS_unlinkat:
+	case SYS_renameat2:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* syscall(2): libuv and others close fds with syscall(SYS_close, fd). Those two
@@ -291,5 +341,7 @@ WB_EXPORT long syscall(long number, ...)
 		wb_cwd_changed();
 		return ret;
 	}
+	if (wb_unlinks_names(number))
+		wb_names_unlinked(); /* before: the call's errno is left as it is */
 	return WB_NEXT(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -4,8 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
-#include "fdname.h"
+#include "fdnote.h"
 #include "fdtable.h"
 #include "init.h"
 #include "locks.h"
@@ -22,7 +23,7 @@ int wb_fd_opened(int fd)
 	if (class == WB_TRACKED && wb_vforked())
 		return fd; /* a vfork child's dup2: the slot is the parent's */
 	wb_slot_reset(slot);
-	wb_fd_name_forget(fd);
+	wb_fd_note_forget(fd);
 	return fd;
 }
 
@@ -110,4 +111,14 @@ void wb_fd_locking(int fd, int cmd, const void *arg)
 {
 	(void)fd;
 	wb_locks_taking(cmd, arg);
+}
+
+void wb_fd_stat(int fd, const struct stat *st)
+{
+	struct wb_slot *slot = wb_slot_peek(fd);
+
+	/* Only what the first classification of a file we may drive can use. */
+	if (slot && wb_slot_class(slot) == WB_UNKNOWN &&
+	    (S_ISREG(st->st_mode) || S_ISBLK(st->st_mode)))
+		wb_fd_stat_seen(fd, st);
 }

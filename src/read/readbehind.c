@@ -78,7 +78,7 @@ static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan
 static bool wb_read_stat(int fd, const struct wb_file *file, bool fresh, struct stat *st)
 {
 	if (!fresh)
-		return fstat(fd, st) == 0;
+		return wb_sys_fstat(fd, st) == 0;
 	memset(st, 0, sizeof(*st));
 	st->st_mode = file->id.blockdev ? S_IFBLK : S_IFREG;
 	st->st_dev = file->id.dev;

@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "fdname.h"
+#include "fdnote.h"
 #include "fdtable.h"
 #include "init.h"
 #include "track.h"
@@ -127,7 +127,7 @@ void wb_stdio_closed(int fd)
 
 	if (slot)
 		wb_slot_reset(slot);
-	wb_fd_name_forget(fd);
+	wb_fd_note_forget(fd);
 }
 
 FILE *wb_stdio_opened(FILE *fp, const char *path, const char *mode)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "budget.h"
-#include "fdname.h"
+#include "fdnote.h"
 #include "init.h"
 #include "locks.h"
 #include "log.h"
@@ -265,7 +265,7 @@ static int wb_name_of(int fd, char *name, size_t size)
 		return -1;
 	/* The kernel marks an unlinked file's name so; a file may also be called that. */
 	if ((size_t)len > tail && !strcmp(name + len - tail, gone) &&
-	    (fstat(fd, &st) != 0 || st.st_nlink == 0))
+	    (wb_sys_fstat(fd, &st) != 0 || st.st_nlink == 0))
 		return 0;
 	return 1;
 }
@@ -498,7 +498,7 @@ void wb_keep_renamed(int dirfd, const char *path)
 
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !path)
 		return;
-	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock()) {
+	if (wb_sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock()) {
 		errno = saved;
 		return;
 	}

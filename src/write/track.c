@@ -10,7 +10,7 @@
 #include "budget.h"
 #include "classify.h"
 #include "device.h"
-#include "fdname.h"
+#include "fdnote.h"
 #include "init.h"
 #include "keep.h"
 #include "log.h"
@@ -65,7 +65,7 @@ static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 	 * close_range): never act on another file's state. */
 	if (!wb_identity_matches(fd, &file->id)) {
 		wb_slot_set_class(slot, WB_UNKNOWN);
-		wb_fd_name_forget(fd); /* replaced behind our back: its name is the old file's */
+		wb_fd_note_forget(fd); /* replaced behind our back: its name is the old file's */
 		return;
 	}
 	if (!wb_slot_lock(slot))
@@ -142,7 +142,7 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	if (at == WB_AT_EOF) {
 		/* Rare: appends with an explicit offset. The file's size says where. */
 		struct stat st;
-		if (fstat(fd, &st) != 0)
+		if (wb_sys_fstat(fd, &st) != 0)
 			return;
 		at = (uint64_t)st.st_size >= len ? (int64_t)((uint64_t)st.st_size - len) : 0;
 		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
@@ -337,7 +337,7 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 		wb_stats_report(fd, &file->stats, why, rate, measured);
 	}
 	wb_slot_set_class(slot, WB_UNKNOWN);
-	wb_fd_name_forget(fd);
+	wb_fd_note_forget(fd);
 	errno = saved;
 	return latched;
 }
