@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -127,6 +128,54 @@ WB_EXPORT int creat(const char *path, mode_t mode)
 WB_EXPORT int creat64(const char *path, mode_t mode)
 {
 	return WB_OPENED_AT(WB_NEXT(creat64)(path, mode), AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC);
+}
+
+/* Temporary files (rsync writes each file under one, then renames it): opened
+ * read-write by a name glibc fills into the template. */
+#define WB_TEMP_OPENED(call, template) WB_OPENED_AT((call), AT_FDCWD, (template), O_RDWR | O_CREAT | O_EXCL)
+
+WB_EXPORT int mkstemp(char *template)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemp)(template), template);
+}
+
+WB_EXPORT int mkstemp64(char *template)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemp64)(template), template);
+}
+
+WB_EXPORT int mkostemp(char *template, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemp)(template, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
+}
+
+WB_EXPORT int mkostemp64(char *template, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemp64)(template, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
+}
+
+WB_EXPORT int mkstemps(char *template, int suffixlen)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemps)(template, suffixlen), template);
+}
+
+WB_EXPORT int mkstemps64(char *template, int suffixlen)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemps64)(template, suffixlen), template);
+}
+
+WB_EXPORT int mkostemps(char *template, int suffixlen, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemps)(template, suffixlen, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
+}
+
+WB_EXPORT int mkostemps64(char *template, int suffixlen, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemps64)(template, suffixlen, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
 }
 
 WB_EXPORT int dup(int fd)

@@ -17,6 +17,7 @@ struct wb_fd_note {
 	unsigned char lock;     /* atomic: 0 free, 1 held */
 	bool spoiled;           /* atomic: written while held; read as unknown */
 	bool stat_valid;        /* stat holds the program's fstat */
+	bool dir;               /* a directory's name: unlinks leave it believed */
 	unsigned int unlinks;   /* wb_unlinks when the name was taken */
 	struct stat stat;
 	char name[WB_NAME_MAX]; /* "" if unknown */
@@ -98,6 +99,29 @@ void wb_names_unlinked(void)
 	__atomic_add_fetch(&wb_unlinks, 1, __ATOMIC_ACQ_REL);
 }
 
+/* Copy fd's name into out (size bytes), if it is known and believed (a file's
+ * name only if no unlink or rename came since it was taken); its length, or 0. */
+static size_t wb_note_name(int fd, char *out, size_t size)
+{
+	struct wb_fd_note *note = wb_note(fd, false);
+	size_t len = 0;
+
+	if (!note || !wb_note_lock(note))
+		return 0;
+	if (note->name[0] && !__atomic_load_n(&note->spoiled, __ATOMIC_RELAXED) &&
+	    (note->dir || note->unlinks == __atomic_load_n(&wb_unlinks, __ATOMIC_ACQUIRE))) {
+		len = strnlen(note->name, WB_NAME_MAX - 1);
+		if (len < size) {
+			memcpy(out, note->name, len);
+			out[len] = '\0';
+		} else {
+			len = 0;
+		}
+	}
+	wb_note_unlock(note);
+	return len;
+}
+
 bool wb_name_absolute(int dirfd, const char *path, char *out, size_t size)
 {
 	size_t len = strlen(path), base;
@@ -108,22 +132,37 @@ bool wb_name_absolute(int dirfd, const char *path, char *out, size_t size)
 		memcpy(out, path, len + 1);
 		return true;
 	}
-	if (dirfd != AT_FDCWD || !(base = wb_cwd_now()) || base + 1 + len >= size)
+	if (dirfd == AT_FDCWD) {
+		if (!(base = wb_cwd_now()) || base >= size)
+			return false;
+		memcpy(out, wb_cwd, base + 1);
+	} else if (!(base = wb_note_name(dirfd, out, size))) {
 		return false;
-	memcpy(out, wb_cwd, base);
+	}
+	if (base + 1 + len >= size)
+		return false;
 	out[base] = '/';
 	memcpy(out + base + 1, path, len + 1);
 	return true;
 }
 
-void wb_fd_name_opened(int fd, int dirfd, const char *path)
+void wb_fd_name_opened(int fd, int dirfd, const char *path, bool dir)
 {
 	struct wb_fd_note *note = wb_note(fd, true);
+	char name[WB_NAME_MAX];
+	bool named;
 
-	if (!note || !wb_note_lock(note))
+	if (!note)
+		return;
+	/* Made before the lock: dirfd's own note may be taken. */
+	named = path && wb_name_absolute(dirfd, path, name, sizeof(name));
+	if (!wb_note_lock(note))
 		return;
 	note->unlinks = __atomic_load_n(&wb_unlinks, __ATOMIC_ACQUIRE);
-	if (!path || !wb_name_absolute(dirfd, path, note->name, WB_NAME_MAX))
+	note->dir = dir;
+	if (named)
+		memcpy(note->name, name, strlen(name) + 1);
+	else
 		note->name[0] = '\0';
 	note->stat_valid = false;
 	__atomic_store_n(&note->spoiled, false, __ATOMIC_RELAXED);
@@ -144,21 +183,7 @@ void wb_fd_note_forget(int fd)
 
 bool wb_fd_name(int fd, char *name)
 {
-	struct wb_fd_note *note = wb_note(fd, false);
-	bool known;
-	size_t len;
-
-	if (!note || !wb_note_lock(note))
-		return false;
-	known = note->name[0] && !__atomic_load_n(&note->spoiled, __ATOMIC_RELAXED) &&
-		note->unlinks == __atomic_load_n(&wb_unlinks, __ATOMIC_ACQUIRE);
-	if (known) {
-		len = strnlen(note->name, WB_NAME_MAX - 1);
-		memcpy(name, note->name, len);
-		name[len] = '\0';
-	}
-	wb_note_unlock(note);
-	return known;
+	return wb_note_name(fd, name, WB_NAME_MAX) > 0;
 }
 
 void wb_fd_stat_seen(int fd, const struct stat *st)

@@ -30,8 +30,10 @@
 /* The longest name kept (with its terminating NUL). */
 #define WB_NAME_MAX 512
 
-/* fd was just opened by `path` relative to dirfd, for writing. */
-void wb_fd_name_opened(int fd, int dirfd, const char *path);
+/* fd was just opened by `path` relative to dirfd, for writing, or as a
+ * directory (`dir`: names are made relative to it; an unlink or rename does not
+ * make its name doubtful). */
+void wb_fd_name_opened(int fd, int dirfd, const char *path, bool dir);
 
 /* fd holds another file now, or one we know nothing of. */
 void wb_fd_note_forget(int fd);
@@ -47,7 +49,7 @@ bool wb_fd_stat_take(int fd, struct stat *st);
 bool wb_fd_name(int fd, char *name);
 
 /* An absolute name for path relative to dirfd, without a system call where
- * the working directory is known; false if it cannot be made. */
+ * the working directory, or dirfd's name, is known; false if it cannot be made. */
 bool wb_name_absolute(int dirfd, const char *path, char *out, size_t size);
 
 /* The working directory may have changed (chdir, fchdir). */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "fdnote.h"
@@ -31,10 +32,17 @@ int wb_fd_opened_at(int fd, int dirfd, const char *path, int flags)
 {
 	struct wb_slot *slot;
 	unsigned char seen = WB_SEEN_FLAGS;
+	bool dir = (flags & (O_DIRECTORY | O_PATH)) != 0;
 
 	/* Only where the table has a page already: a process that never writes a
 	 * file pays no mmap for this. */
-	if (wb_fd_opened(fd) < 0 || (flags & O_PATH) || !(slot = wb_slot_peek(fd)))
+	if (wb_fd_opened(fd) < 0 || !(slot = wb_slot_peek(fd)))
+		return fd;
+	/* Its name, for the closed-file queue: of what may be written, and of the
+	 * directories names are opened relative to (rsync's O_PATH ones). */
+	if (dir || ((flags & O_ACCMODE) != O_RDONLY && (flags & O_TMPFILE) != O_TMPFILE))
+		wb_fd_name_opened(fd, dirfd, path, dir);
+	if (flags & O_PATH)
 		return fd;
 	if (flags & O_APPEND)
 		seen |= WB_SEEN_APPEND;
@@ -42,15 +50,15 @@ int wb_fd_opened_at(int fd, int dirfd, const char *path, int flags)
 		seen |= WB_SEEN_DIRECT;
 	if (flags & O_DSYNC) /* O_SYNC includes the O_DSYNC bit */
 		seen |= WB_SEEN_DSYNC;
-	/* Every open starts at offset 0. A write-only fd cannot be read, so until its
-	 * first write only a seek can move it, and the lseek door clears this; an
-	 * appending one writes at end of file instead. */
-	if ((flags & O_ACCMODE) == O_WRONLY && !(flags & O_APPEND))
+	/* Every open starts at offset 0. A write-only fd cannot be read, nor can a
+	 * file this very open created empty (O_CREAT|O_EXCL) before something is
+	 * written to it, so until the first write only a seek can move the offset,
+	 * and the lseek door clears this; an appending one writes at end of file. */
+	if (!(flags & O_APPEND) &&
+	    ((flags & O_ACCMODE) == O_WRONLY ||
+	     ((flags & O_ACCMODE) == O_RDWR && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))))
 		seen |= WB_SEEN_AT_ZERO;
 	__atomic_store_n(&slot->seen, seen, __ATOMIC_RELAXED);
-	/* Its name, for the closed-file queue: only what may be written. */
-	if ((flags & O_ACCMODE) != O_RDONLY && (flags & O_TMPFILE) != O_TMPFILE)
-		wb_fd_name_opened(fd, dirfd, path);
 	return fd;
 }
 

@@ -137,7 +137,7 @@ FILE *wb_stdio_opened(FILE *fp, const char *path, const char *mode)
 	wb_stdio_closed(fp->_fileno); /* same reset: a new file on this number */
 	/* Its name, for the closed-file queue, if it may be written. */
 	if (path && mode && strpbrk(mode, "wa+") && wb_slot_peek(fp->_fileno))
-		wb_fd_name_opened(fp->_fileno, AT_FDCWD, path);
+		wb_fd_name_opened(fp->_fileno, AT_FDCWD, path, false);
 	return fp;
 }
 

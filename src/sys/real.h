@@ -103,6 +103,14 @@ extern struct wb_real_table wb_real;
 	X(int, msync, (void *, size_t, int))                                             \
 	X(void *, mremap, (void *, size_t, size_t, int, ...))                            \
 	X(int, chdir, (const char *))                                                    \
+	X(int, mkstemp, (char *))                                                        \
+	X(int, mkstemp64, (char *))                                                      \
+	X(int, mkostemp, (char *, int))                                                  \
+	X(int, mkostemp64, (char *, int))                                                \
+	X(int, mkstemps, (char *, int))                                                  \
+	X(int, mkstemps64, (char *, int))                                                \
+	X(int, mkostemps, (char *, int, int))                                            \
+	X(int, mkostemps64, (char *, int, int))                                          \
 	X(int, unlink, (const char *))                                                   \
 	X(int, unlinkat, (int, const char *, int))                                       \
 	X(int, remove, (const char *))                                                   \

@@ -474,8 +474,10 @@ static bool wb_absolute(int dirfd, const char *path, char *out, size_t size)
 	char link[40];
 	long got;
 
+	if (wb_name_absolute(dirfd, path, out, size))
+		return true; /* no system call: the directory's name is known */
 	if (path[0] == '/' || dirfd == AT_FDCWD)
-		return wb_name_absolute(dirfd, path, out, size);
+		return false;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
 	got = wb_syscall(SYS_readlinkat, AT_FDCWD, link, out, size - 1);
 	if (got <= 0 || (size_t)got >= size - 1)
