@@ -237,9 +237,12 @@ void wb_read_after(int fd, struct wb_slot *slot, int64_t at, size_t len, ssize_t
 	uint64_t start;
 
 	if (wb_slot_class(slot) != WB_TRACKED) { /* a read before classification */
-		if (got > 0)
+		if (got > 0) {
 			__atomic_add_fetch(&slot->early, (unsigned int)(got < INT32_MAX ? got : INT32_MAX),
 					   __ATOMIC_RELAXED);
+			if (at < 0) /* the offset moved: not at 0 any more */
+				wb_slot_forget_seen(slot, WB_SEEN_AT_ZERO);
+		}
 		return;
 	}
 	if (got < 0 || (got == 0 && len == 0) || !wb_read_following(slot))
