@@ -78,6 +78,32 @@ static struct wb_closed *wb_entry(unsigned int i)
 	return &wb_ring[(wb_head + i) % WB_KEEP_MAX];
 }
 
+/* A hash of each live slot's file (0 for a slot that holds none), scanned whole
+ * when a close looks for its file among the noted ones: 4 KiB of keys in one
+ * straight loop rather than 650 KiB of entries. */
+static uint32_t wb_ring_key[WB_KEEP_MAX];
+
+static uint32_t wb_key_of(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)dev * 0x9E3779B97F4A7C15ULL ^ (uint64_t)ino * 0xC2B2AE3D27D4EB4FULL;
+
+	return (uint32_t)(h >> 32) | 1;
+}
+
+/* Under the lock: entry e leaves (skipped, then reclaimed). */
+static void wb_entry_gone(struct wb_closed *e)
+{
+	e->k.gone = true;
+	wb_ring_key[e - wb_ring] = 0;
+}
+
+/* Under the lock: entry i now holds a copy of c. */
+static void wb_entry_set(unsigned int i, const struct wb_closed *c)
+{
+	wb_closed_copy(wb_entry(i), c);
+	wb_ring_key[(wb_head + i) % WB_KEEP_MAX] = wb_key_of(c->k.dev, c->k.ino);
+}
+
 /* Under the lock: forget the entries taken out at the head. */
 static void wb_ring_trim(void)
 {
@@ -96,9 +122,11 @@ static void wb_ring_compact(void)
 		if (wb_entry(i)->k.gone)
 			continue;
 		if (kept != i)
-			wb_closed_copy(wb_entry(kept), wb_entry(i));
+			wb_entry_set(kept, wb_entry(i));
 		kept++;
 	}
+	for (unsigned int i = kept; i < wb_count; i++)
+		wb_ring_key[(wb_head + i) % WB_KEEP_MAX] = 0;
 	__atomic_store_n(&wb_count, kept, __ATOMIC_RELAXED);
 }
 
@@ -114,7 +142,7 @@ static bool wb_keep_take_oldest(struct wb_closed *out)
 			e = wb_entry(i);
 	if (e) {
 		wb_closed_copy(out, e);
-		e->k.gone = true;
+		wb_entry_gone(e);
 		wb_ring_trim();
 	}
 	wb_keep_unlock();
@@ -178,8 +206,10 @@ static bool wb_keep_take(uint64_t serial)
 		return false;
 	for (unsigned int i = 0; i < wb_count && !took; i++) {
 		struct wb_closed *e = wb_entry(i);
-		if (!e->k.gone && e->k.serial == serial)
-			took = e->k.gone = true;
+		if (!e->k.gone && e->k.serial == serial) {
+			wb_entry_gone(e);
+			took = true;
+		}
 	}
 	if (took)
 		wb_ring_trim();
@@ -273,10 +303,14 @@ static int wb_name_of(int fd, char *name, size_t size)
 /* Under the lock: the entry of this file, if it is noted already. */
 static struct wb_closed *wb_keep_find(dev_t dev, ino_t ino)
 {
-	for (unsigned int i = 0; i < wb_count; i++) {
-		struct wb_closed *e = wb_entry(i);
-		if (!e->k.gone && e->k.dev == dev && e->k.ino == ino)
-			return e;
+	uint32_t key = wb_key_of(dev, ino);
+
+	for (unsigned int at = 0; at < WB_KEEP_MAX; at++) {
+		if (__builtin_expect(wb_ring_key[at] == key, 0)) {
+			struct wb_closed *e = &wb_ring[at];
+			if (!e->k.gone && e->k.dev == dev && e->k.ino == ino)
+				return e;
+		}
 	}
 	return NULL;
 }
@@ -302,7 +336,6 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 {
 	struct wb_closed c = { .k = { .device = device, .dev = id->dev, .ino = id->ino, .low = low,
 				     .written = *written } };
-	struct wb_closed *slot;
 	bool merged;
 	int saved = errno, named;
 
@@ -338,9 +371,8 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 		if (!wb_keep_batch(device, true, 0, &more) && !more && wb_keep_take_oldest(&oldest))
 			wb_closed_finish(&oldest, false);
 	}
-	slot = wb_entry(wb_count);
 	c.k.serial = ++wb_serial;
-	wb_closed_copy(slot, &c);
+	wb_entry_set(wb_count, &c);
 	__atomic_store_n(&wb_count, wb_count + 1, __ATOMIC_RELAXED);
 	wb_keep_unlock();
 	wb_log(WB_LOG_DEBUG, "fd %d: closed with %llu bytes in flight; noted as %s", fd,
@@ -528,4 +560,5 @@ void wb_keep_after_fork(void)
 	wb_ring_holding = false;
 	wb_head = 0;
 	wb_count = 0;
+	memset(wb_ring_key, 0, sizeof(wb_ring_key));
 }
