@@ -9,7 +9,7 @@
 # cached at exit.
 # The variants of a case run back to back in every repetition, so drift on a shared
 # machine hits both alike. Apart from the timed runs, each case runs once more per variant
-# under `strace -f -c` on a tree of S13_STRACE_FILES files (never timed): the system calls
+# under `strace -f` on a tree of S13_STRACE_FILES files (never timed): the system calls
 # per file, with and without the shim, and which calls make the difference.
 
 s13_cases() {   # one "tool tree disk" per line, in run order
@@ -127,6 +127,7 @@ s13_strace_tree() {   # tree -> the tree counted under strace: the same, or a sm
 
 # System calls per file: one untimed run under strace -f -c of the same command on the same
 # tree, or for the 4 KiB tree on S13_STRACE_FILES files of it (strace slows a run tenfold).
+# Every call of every process is counted from the full trace (s13_tally).
 s13_count() {   # variant tool tree disk
 	local variant=$1 tool=$2 tree=$3 disk=$4 id dir dest parent files
 	id=S13-$tool-$tree-$disk
@@ -143,17 +144,28 @@ s13_count() {   # variant tool tree disk
 	if [[ ${CMD[0]} == env ]]; then
 		local opts=() i=1
 		while [[ ${CMD[i]} == *=* ]]; do opts+=(-E "${CMD[i]}"); i=$((i + 1)); done
-		CMD=(strace -f -c -o "$dir/strace.txt" "${opts[@]}" "${CMD[@]:i}")
+		CMD=(strace -f -qq -e signal=none -o "$dir/trace.txt" "${opts[@]}" "${CMD[@]:i}")
 	else
-		CMD=(strace -f -c -o "$dir/strace.txt" "${CMD[@]}")
+		CMD=(strace -f -qq -e signal=none -o "$dir/trace.txt" "${CMD[@]}")
 	fi
 	printf '%q ' "${CMD[@]}" >"$dir/cmd"
 	"${CMD[@]}" >"$dir/stdout" 2>"$dir/stderr" || die "$id/$variant under strace failed: $(tail -3 "$dir/stderr")"
+	s13_tally "$dir/trace.txt" >"$dir/strace.txt" && rm -f "$dir/trace.txt"
 	rm -rf "$dest"
 	local total
 	total=$(s13_calls "$dir/strace.txt" total)
 	record "$id" "$variant" 1 calls_per_file "$(awk -v c="$total" -v f="$files" 'BEGIN { printf "%.1f", c / f }')"
 	say "$id $variant: $total system calls for $files files under strace"
+}
+
+# A full trace's calls counted per name, in strace -c's columns (% time, seconds,
+# usecs/call, calls, syscall). Counted from the trace, not with -c: strace -c leaves
+# out the calls it has no name for (cachestat is syscall_0x1c3 to strace 6.1).
+s13_tally() {   # trace-file
+	awk '{ sub(/^[0-9]+ +/, "") }
+	/^<\.\.\. / { next }
+	match($0, /^[a-z_0-9]+\(/) { n[substr($0, 1, RLENGTH - 1)]++; t++ }
+	END { for (k in n) printf "0 0 0 %d %s\n", n[k], k; printf "0 0 0 %d total\n", t }' "$1" | sort -k4,4nr
 }
 
 s13_calls() {   # strace-c-file name -> calls of that syscall (or "total"), 0 if absent

@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "export.h"
+#include "fdnote.h"
 #include "copy.h"
 #include "io.h"
 #include "keep.h"
@@ -20,8 +23,9 @@
 
 /* A call that creates an fd: its number starts afresh. */
 #define WB_OPENED(call) wb_fd_opened(call)
-/* The same for an open with these flags: classification need not ask for them. */
-#define WB_OPENED_WITH(call, flags) wb_fd_opened_with((call), (flags))
+/* The same for an open of path (relative to dirfd) with these flags:
+ * classification need not ask for them, nor close for the name. */
+#define WB_OPENED_AT(call, dirfd, path, flags) wb_fd_opened_at((call), (dirfd), (path), (flags))
 
 /* Fortified open entry points that compiled programs call; not in the headers
  * unless fortification is on. closefrom/close_range exist since glibc 2.34. */
@@ -69,7 +73,7 @@ WB_EXPORT int open(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(open)(path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(open)(path, flags, mode), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int open64(const char *path, int flags, ...)
@@ -77,7 +81,7 @@ WB_EXPORT int open64(const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(open64)(path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(open64)(path, flags, mode), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -85,7 +89,7 @@ WB_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(openat)(dirfd, path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(openat)(dirfd, path, flags, mode), dirfd, path, flags);
 }
 
 WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -93,37 +97,85 @@ WB_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	WB_MODE_ARG(flags, flags, mode);
-	return WB_OPENED_WITH(WB_NEXT(openat64)(dirfd, path, flags, mode), flags);
+	return WB_OPENED_AT(WB_NEXT(openat64)(dirfd, path, flags, mode), dirfd, path, flags);
 }
 
 WB_EXPORT int __open_2(const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__open_2)(path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__open_2)(path, flags), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int __open64_2(const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__open64_2)(path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__open64_2)(path, flags), AT_FDCWD, path, flags);
 }
 
 WB_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__openat_2)(dirfd, path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__openat_2)(dirfd, path, flags), dirfd, path, flags);
 }
 
 WB_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	return WB_OPENED_WITH(WB_NEXT(__openat64_2)(dirfd, path, flags), flags);
+	return WB_OPENED_AT(WB_NEXT(__openat64_2)(dirfd, path, flags), dirfd, path, flags);
 }
 
 WB_EXPORT int creat(const char *path, mode_t mode)
 {
-	return WB_OPENED_WITH(WB_NEXT(creat)(path, mode), O_CREAT | O_WRONLY | O_TRUNC);
+	return WB_OPENED_AT(WB_NEXT(creat)(path, mode), AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC);
 }
 
 WB_EXPORT int creat64(const char *path, mode_t mode)
 {
-	return WB_OPENED_WITH(WB_NEXT(creat64)(path, mode), O_CREAT | O_WRONLY | O_TRUNC);
+	return WB_OPENED_AT(WB_NEXT(creat64)(path, mode), AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC);
+}
+
+/* Temporary files (rsync writes each file under one, then renames it): opened
+ * read-write by a name glibc fills into the template. */
+#define WB_TEMP_OPENED(call, template) WB_OPENED_AT((call), AT_FDCWD, (template), O_RDWR | O_CREAT | O_EXCL)
+
+WB_EXPORT int mkstemp(char *template)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemp)(template), template);
+}
+
+WB_EXPORT int mkstemp64(char *template)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemp64)(template), template);
+}
+
+WB_EXPORT int mkostemp(char *template, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemp)(template, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
+}
+
+WB_EXPORT int mkostemp64(char *template, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemp64)(template, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
+}
+
+WB_EXPORT int mkstemps(char *template, int suffixlen)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemps)(template, suffixlen), template);
+}
+
+WB_EXPORT int mkstemps64(char *template, int suffixlen)
+{
+	return WB_TEMP_OPENED(WB_NEXT(mkstemps64)(template, suffixlen), template);
+}
+
+WB_EXPORT int mkostemps(char *template, int suffixlen, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemps)(template, suffixlen, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
+}
+
+WB_EXPORT int mkostemps64(char *template, int suffixlen, int flags)
+{
+	return WB_OPENED_AT(WB_NEXT(mkostemps64)(template, suffixlen, flags), AT_FDCWD, template,
+			    flags | O_RDWR | O_CREAT | O_EXCL);
 }
 
 WB_EXPORT int dup(int fd)
@@ -219,6 +271,7 @@ WB_EXPORT int rename(const char *from, const char *to)
 {
 	int ret = WB_NEXT(rename)(from, to);
 
+	wb_names_unlinked();
 	if (ret == 0)
 		wb_keep_renamed(AT_FDCWD, to);
 	return ret;
@@ -228,6 +281,7 @@ WB_EXPORT int renameat(int fromdir, const char *from, int todir, const char *to)
 {
 	int ret = WB_NEXT(renameat)(fromdir, from, todir, to);
 
+	wb_names_unlinked();
 	if (ret == 0)
 		wb_keep_renamed(todir, to);
 	return ret;
@@ -238,12 +292,76 @@ WB_EXPORT int renameat2(int fromdir, const char *from, int todir, const char *to
 {
 	int ret = WB_NEXT(renameat2)(fromdir, from, todir, to, flags);
 
+	wb_names_unlinked();
 	if (ret == 0) {
 		wb_keep_renamed(todir, to);
 		if (flags & RENAME_EXCHANGE) /* both names moved */
 			wb_keep_renamed(fromdir, from);
 	}
 	return ret;
+}
+
+/* Unlinks: a name an fd was opened by may now name nothing (fdnote.h). */
+WB_EXPORT int unlink(const char *path)
+{
+	int ret = WB_NEXT(unlink)(path);
+
+	wb_names_unlinked();
+	return ret;
+}
+
+WB_EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	int ret = WB_NEXT(unlinkat)(dirfd, path, flags);
+
+	wb_names_unlinked();
+	return ret;
+}
+
+WB_EXPORT int remove(const char *path)
+{
+	int ret = WB_NEXT(remove)(path);
+
+	wb_names_unlinked();
+	return ret;
+}
+
+/* The working directory: names of files opened relative to it are made from it. */
+WB_EXPORT int chdir(const char *path)
+{
+	int ret = WB_NEXT(chdir)(path);
+
+	wb_cwd_changed();
+	return ret;
+}
+
+WB_EXPORT int fchdir(int fd)
+{
+	int ret = WB_NEXT(fchdir)(fd);
+
+	wb_cwd_changed();
+	return ret;
+}
+
+/* Does system call `number` unlink or rename? (Older ABIs only have some.) */
+static bool wb_unlinks_names(long number)
+{
+	switch (number) {
+#ifdef SYS_unlink
+	case SYS_unlink:
+#endif
+#ifdef SYS_rename
+	case SYS_rename:
+#endif
+#ifdef SYS_renameat
+	case SYS_renameat:
+#endif
+	case SYS_unlinkat:
+	case SYS_renameat2:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* syscall(2): libuv and others close fds with syscall(SYS_close, fd). Those two
@@ -267,5 +385,12 @@ WB_EXPORT long syscall(long number, ...)
 	if (number == SYS_close_range && !((unsigned int)a[2] & CLOSE_RANGE_CLOEXEC))
 		wb_fd_range_closing((unsigned int)a[0], (unsigned int)a[1]);
 #endif
+	if (number == SYS_chdir || number == SYS_fchdir) {
+		long ret = WB_NEXT(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+		wb_cwd_changed();
+		return ret;
+	}
+	if (wb_unlinks_names(number))
+		wb_names_unlinked(); /* before: the call's errno is left as it is */
 	return WB_NEXT(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

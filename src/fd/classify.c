@@ -1,6 +1,8 @@
 /* fd classification: what to drive, what to leave alone. */
 #define _GNU_SOURCE
 #include "classify.h"
+#include "fdnote.h"
+#include "real.h"
 #include "syscall.h"
 
 #include <errno.h>
@@ -122,13 +124,53 @@ static void wb_mount_learned(uint64_t mount, enum wb_fs_kind kind)
 		__atomic_store_n(&wb_mounts[i], mount << 2 | (uint64_t)kind, __ATOMIC_RELAXED);
 }
 
-static enum wb_fs_kind wb_fs_kind_of(int fd, uint64_t mount)
+/* The kind of filesystem on each block device seen (an st_dev with a major
+ * number of its own), for the classifications that know st_dev only: those
+ * made from the program's own fstat (fdnote.h). Unlike the anonymous numbers of
+ * tmpfs, FUSE or NFS (major 0), a block device's number names that disk for as
+ * long as it is there; only remaking the filesystem on it as another type while
+ * the process runs could make an entry stale. Same layout and rules as above. */
+#define WB_DEVS 16
+static uint64_t wb_devs[WB_DEVS];
+static unsigned int wb_devs_next;
+
+static bool wb_dev_keyable(dev_t dev)
 {
-	enum wb_fs_kind kind = mount ? wb_mount_kind(mount) : 0;
+	return major(dev) != 0 && dev < (1ULL << 62);
+}
+
+static enum wb_fs_kind wb_dev_kind(dev_t dev)
+{
+	for (unsigned int i = 0; wb_dev_keyable(dev) && i < WB_DEVS; i++) {
+		uint64_t entry = __atomic_load_n(&wb_devs[i], __ATOMIC_RELAXED);
+		if (entry && entry >> 2 == dev)
+			return (enum wb_fs_kind)(entry & 3);
+	}
+	return 0;
+}
+
+static void wb_dev_learned(dev_t dev, enum wb_fs_kind kind)
+{
+	unsigned int i;
+
+	if (!wb_dev_keyable(dev) || wb_dev_kind(dev) == kind)
+		return;
+	i = __atomic_fetch_add(&wb_devs_next, 1, __ATOMIC_RELAXED) % WB_DEVS;
+	__atomic_store_n(&wb_devs[i], (uint64_t)dev << 2 | (uint64_t)kind, __ATOMIC_RELAXED);
+}
+
+/* The kind behind fd: by its unique mount ID where the kernel gave one, else by
+ * its block device where one was learned, else one fstatfs. */
+static enum wb_fs_kind wb_fs_kind_of(int fd, uint64_t mount, dev_t dev)
+{
+	enum wb_fs_kind kind = mount ? wb_mount_kind(mount) : wb_dev_kind(dev);
 	struct statfs fs;
 
-	if (kind)
+	if (kind) {
+		if (mount)
+			wb_dev_learned(dev, kind);
 		return kind;
+	}
 	if (fstatfs(fd, &fs) != 0)
 		return 0;
 	if (wb_fs_is_memory((unsigned long)fs.f_type))
@@ -139,6 +181,7 @@ static enum wb_fs_kind wb_fs_kind_of(int fd, uint64_t mount)
 		kind = WB_FS_DISK;
 	if (mount)
 		wb_mount_learned(mount, kind);
+	wb_dev_learned(dev, kind);
 	return kind;
 }
 
@@ -178,6 +221,9 @@ static bool wb_facts(int fd, struct wb_file_facts *f)
 	struct stat st;
 	long ret = -ENOSYS;
 
+	/* The program asked already (fdnote.h): its answer, with no mount ID. */
+	if (wb_fd_stat_take(fd, &st))
+		goto from_stat;
 	if (!__atomic_load_n(&wb_no_statx, __ATOMIC_RELAXED)) {
 		ret = wb_syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
 				 STATX_TYPE | STATX_INO | STATX_SIZE | STATX_MNT_ID_UNIQUE, &sx);
@@ -194,8 +240,9 @@ static bool wb_facts(int fd, struct wb_file_facts *f)
 		f->mount = (sx.stx_mask & STATX_MNT_ID_UNIQUE) ? sx.stx_mnt_id : 0;
 		return true;
 	}
-	if (fstat(fd, &st) != 0)
+	if (wb_sys_fstat(fd, &st) != 0)
 		return false;
+from_stat:
 	f->mode = st.st_mode;
 	f->dev = st.st_dev;
 	f->rdev = st.st_rdev;
@@ -273,7 +320,7 @@ bool wb_classify_fd(int fd, unsigned int seen, struct wb_identity *id)
 	id->size = f.size;
 	if (S_ISBLK(f.mode)) /* the node's own filesystem (devtmpfs) says nothing about the disk */
 		return wb_decided(true, "block device");
-	kind = wb_fs_kind_of(fd, f.mount);
+	kind = wb_fs_kind_of(fd, f.mount, f.dev);
 	if (!kind)
 		return wb_decided(false, "fstatfs failed");
 	if (kind == WB_FS_MEMORY)
@@ -287,5 +334,5 @@ bool wb_identity_matches(int fd, const struct wb_identity *id)
 {
 	struct stat st;
 
-	return fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino;
+	return wb_sys_fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino;
 }

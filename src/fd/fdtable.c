@@ -15,7 +15,7 @@ __thread unsigned int wb_table_locks_held __attribute__((tls_model("initial-exec
 /* mmap rather than malloc: async-signal-safe, and independent of the program's
  * allocator (which might itself write to a file we track). The raw system call:
  * mmap and munmap are doors of ours. */
-static void *wb_alloc(uint64_t bytes)
+void *wb_alloc(uint64_t bytes)
 {
 	long mem = wb_syscall(SYS_mmap, NULL, bytes, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

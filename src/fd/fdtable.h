@@ -78,6 +78,7 @@ struct wb_slot {
 	unsigned char class; /* atomic enum wb_class */
 	unsigned char lock;  /* atomic: 0 free, 1 held */
 	unsigned char seen;  /* atomic WB_SEEN_* bits, 0 once consumed or unknown */
+	unsigned int early;  /* atomic: bytes read before any classification (readbehind.c) */
 	struct wb_file *file;
 };
 
@@ -117,7 +118,13 @@ static inline void wb_slot_reset(struct wb_slot *slot)
 	if (wb_slot_class(slot) != WB_UNKNOWN)
 		wb_slot_set_class(slot, WB_UNKNOWN);
 	wb_slot_forget_seen(slot, 0xff);
+	if (__atomic_load_n(&slot->early, __ATOMIC_RELAXED))
+		__atomic_store_n(&slot->early, 0, __ATOMIC_RELAXED);
 }
+
+/* Zeroed memory from mmap (async-signal-safe, apart from the program's
+ * allocator); NULL if mmap failed. */
+void *wb_alloc(uint64_t bytes);
 
 /* The slot for fd, allocating its page. NULL if fd is out of range or mmap failed. */
 struct wb_slot *wb_slot_get(int fd);

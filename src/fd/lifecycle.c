@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 
+#include "fdnote.h"
 #include "fdtable.h"
 #include "init.h"
 #include "locks.h"
@@ -21,17 +24,25 @@ int wb_fd_opened(int fd)
 	if (class == WB_TRACKED && wb_vforked())
 		return fd; /* a vfork child's dup2: the slot is the parent's */
 	wb_slot_reset(slot);
+	wb_fd_note_forget(fd);
 	return fd;
 }
 
-int wb_fd_opened_with(int fd, int flags)
+int wb_fd_opened_at(int fd, int dirfd, const char *path, int flags)
 {
 	struct wb_slot *slot;
 	unsigned char seen = WB_SEEN_FLAGS;
+	bool dir = (flags & (O_DIRECTORY | O_PATH)) != 0;
 
 	/* Only where the table has a page already: a process that never writes a
 	 * file pays no mmap for this. */
-	if (wb_fd_opened(fd) < 0 || (flags & O_PATH) || !(slot = wb_slot_peek(fd)))
+	if (wb_fd_opened(fd) < 0 || !(slot = wb_slot_peek(fd)))
+		return fd;
+	/* Its name, for the closed-file queue: of what may be written, and of the
+	 * directories names are opened relative to (rsync's O_PATH ones). */
+	if (dir || ((flags & O_ACCMODE) != O_RDONLY && (flags & O_TMPFILE) != O_TMPFILE))
+		wb_fd_name_opened(fd, dirfd, path, dir);
+	if (flags & O_PATH)
 		return fd;
 	if (flags & O_APPEND)
 		seen |= WB_SEEN_APPEND;
@@ -39,10 +50,13 @@ int wb_fd_opened_with(int fd, int flags)
 		seen |= WB_SEEN_DIRECT;
 	if (flags & O_DSYNC) /* O_SYNC includes the O_DSYNC bit */
 		seen |= WB_SEEN_DSYNC;
-	/* Every open starts at offset 0. A write-only fd cannot be read, so until its
-	 * first write only a seek can move it, and the lseek door clears this; an
-	 * appending one writes at end of file instead. */
-	if ((flags & O_ACCMODE) == O_WRONLY && !(flags & O_APPEND))
+	/* Every open starts at offset 0. A write-only fd cannot be read, nor can a
+	 * file this very open created empty (O_CREAT|O_EXCL) before something is
+	 * written to it, so until the first write only a seek can move the offset,
+	 * and the lseek door clears this; an appending one writes at end of file. */
+	if (!(flags & O_APPEND) &&
+	    ((flags & O_ACCMODE) == O_WRONLY ||
+	     ((flags & O_ACCMODE) == O_RDWR && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))))
 		seen |= WB_SEEN_AT_ZERO;
 	__atomic_store_n(&slot->seen, seen, __ATOMIC_RELAXED);
 	return fd;
@@ -105,4 +119,14 @@ void wb_fd_locking(int fd, int cmd, const void *arg)
 {
 	(void)fd;
 	wb_locks_taking(cmd, arg);
+}
+
+void wb_fd_stat(int fd, const struct stat *st)
+{
+	struct wb_slot *slot = wb_slot_peek(fd);
+
+	/* Only what the first classification of a file we may drive can use. */
+	if (slot && wb_slot_class(slot) == WB_UNKNOWN &&
+	    (S_ISREG(st->st_mode) || S_ISBLK(st->st_mode)))
+		wb_fd_stat_seen(fd, st);
 }

@@ -9,10 +9,11 @@
 
 /* fd now refers to a file just opened or duplicated. Returns fd. */
 int wb_fd_opened(int fd);
-/* fd was just opened with these open(2) flags (a failed open's -1 passes
- * through): as wb_fd_opened, and the first classification may take the flags and
- * the offset (0) from here instead of asking the kernel. Returns fd. */
-int wb_fd_opened_with(int fd, int flags);
+/* fd was just opened by path (relative to dirfd) with these open(2) flags (a
+ * failed open's -1 passes through): as wb_fd_opened, and the first
+ * classification may take the flags and the offset (0) from here instead of
+ * asking the kernel, and a close its name (fdnote.h). Returns fd. */
+int wb_fd_opened_at(int fd, int dirfd, const char *path, int flags);
 /* fd's open file description is now shared with another number (dup): what the
  * open door saw may stop being true through the other number. */
 void wb_fd_shared(int fd);
@@ -22,6 +23,9 @@ void wb_fd_closing(int fd);
 void wb_fd_range_closing(unsigned int first, unsigned int last);
 /* The program is about to call fcntl(fd, cmd, arg): a lock or a lease? */
 void wb_fd_locking(int fd, int cmd, const void *arg);
+struct stat;
+/* The program's fstat of fd succeeded with *st: kept for its classification. */
+void wb_fd_stat(int fd, const struct stat *st);
 /* fcntl(F_SETFL) succeeded with these flags. */
 void wb_fd_flags_set(int fd, int flags);
 

@@ -6,7 +6,9 @@
  * closed only after F_GETFL (our access mode and O_NONBLOCK) and fstat (the
  * device and inode we opened) say it still holds our descriptor; if another
  * thread dup2()ed onto it, the kernel closed ours already and the number is
- * theirs. Opens are raw system calls, which our own open doors never see. */
+ * theirs. A process with one thread (glibc's __libc_single_threaded) has no
+ * other thread to do that, and closes without asking. Opens are raw system
+ * calls, which our own open doors never see. */
 #ifndef WB_TRANSIENT_H
 #define WB_TRANSIENT_H
 

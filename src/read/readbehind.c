@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -78,7 +79,7 @@ static void wb_read_drop(int fd, struct wb_slot *slot, const struct wb_read_plan
 static bool wb_read_stat(int fd, const struct wb_file *file, bool fresh, struct stat *st)
 {
 	if (!fresh)
-		return fstat(fd, st) == 0;
+		return wb_sys_fstat(fd, st) == 0;
 	memset(st, 0, sizeof(*st));
 	st->st_mode = file->id.blockdev ? S_IFBLK : S_IFREG;
 	st->st_dev = file->id.dev;
@@ -144,6 +145,30 @@ decided:
 	}
 }
 
+/* Reads before classification. An fd whose reads stay within a piece (the whole
+ * of a small file in a tree copy, a short message on a socket) is never
+ * classified by the read side: it could not be followed anyway. A bigger file is
+ * classified once its reads pass a piece; what they brought in by then is left
+ * cached, as if it had been cached before. */
+static uint64_t wb_read_early_room(const struct wb_slot *slot)
+{
+	uint64_t piece = wb_read_piece(wb_cfg.chunk);
+	uint64_t early = __atomic_load_n(&slot->early, __ATOMIC_RELAXED);
+
+	return early < piece ? piece - early : 0;
+}
+
+size_t wb_read_first_piece(int fd, size_t want)
+{
+	struct wb_slot *slot = wb_slot_peek(fd);
+	uint64_t room;
+
+	if (!wb_ready() || !wb_cfg.read || (slot && wb_slot_class(slot) != WB_UNKNOWN))
+		return want;
+	room = slot ? wb_read_early_room(slot) : wb_read_piece(wb_cfg.chunk);
+	return room && room < want ? (size_t)room : want;
+}
+
 struct wb_slot *wb_read_before(int fd, struct wb_slot *slot, int64_t at, size_t len)
 {
 	int saved;
@@ -155,6 +180,9 @@ struct wb_slot *wb_read_before(int fd, struct wb_slot *slot, int64_t at, size_t 
 	if (!slot || wb_slot_class(slot) != WB_TRACKED) {
 		if (slot && wb_slot_class(slot) == WB_IGNORED)
 			return NULL;
+		if (len && (slot || (slot = wb_slot_get(fd))) && len <= wb_read_early_room(slot) &&
+		    wb_slot_class(slot) == WB_UNKNOWN)
+			return slot; /* counted by wb_read_after(), not classified */
 		slot = wb_track_destination(fd); /* classifies; keeps errno */
 		if (!slot)
 			return NULL;
@@ -207,6 +235,15 @@ void wb_read_after(int fd, struct wb_slot *slot, int64_t at, size_t len, ssize_t
 	int64_t cursor;
 	uint64_t start;
 
+	if (wb_slot_class(slot) != WB_TRACKED) { /* a read before classification */
+		if (got > 0) {
+			__atomic_add_fetch(&slot->early, (unsigned int)(got < INT32_MAX ? got : INT32_MAX),
+					   __ATOMIC_RELAXED);
+			if (at < 0) /* the offset moved: not at 0 any more */
+				wb_slot_forget_seen(slot, WB_SEEN_AT_ZERO);
+		}
+		return;
+	}
 	if (got < 0 || (got == 0 && len == 0) || !wb_read_following(slot))
 		goto out;
 	if (!wb_offset_ask(fd, file, at, &cursor))

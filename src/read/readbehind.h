@@ -25,6 +25,10 @@
  * left alone, or WBSHIM_READ=0). slot may be NULL (looked up). */
 struct wb_slot *wb_read_before(int fd, struct wb_slot *slot, int64_t at, size_t len);
 
+/* The first piece of a zero-copy transfer from fd, at most `want`: no more than
+ * an unclassified source may read before it is classified. */
+size_t wb_read_first_piece(int fd, size_t want);
+
 /* The read announced to wb_read_before() returned `got`. */
 void wb_read_after(int fd, struct wb_slot *slot, int64_t at, size_t len, ssize_t got);
 

@@ -329,7 +329,7 @@ void *wb_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, wb
 	    len <= WB_READ_AFTER_CHUNKS * wb_cfg.chunk || off < 0)
 		return got;
 	memset(&m, 0, sizeof(m));
-	if (wb_map_wanted(&m, prot, flags, fd) && fstat(fd, &st) == 0 &&
+	if (wb_map_wanted(&m, prot, flags, fd) && wb_sys_fstat(fd, &st) == 0 &&
 	    st.st_dev == m.id.dev && st.st_ino == m.id.ino) {
 		m.used = m.mapped = true;
 		m.fd = fd;

@@ -3,7 +3,10 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 
+#include "fdnote.h"
 #include "fdtable.h"
 #include "init.h"
 #include "keeperrno.h"
@@ -122,12 +125,17 @@ void wb_stdio_closed(int fd)
 
 	if (slot)
 		wb_slot_reset(slot);
+	wb_fd_note_forget(fd);
 }
 
-FILE *wb_stdio_opened(FILE *fp)
+FILE *wb_stdio_opened(FILE *fp, const char *path, const char *mode)
 {
-	if (fp)
-		wb_stdio_closed(fp->_fileno); /* same reset: a new file on this number */
+	if (!fp)
+		return fp;
+	wb_stdio_closed(fp->_fileno); /* same reset: a new file on this number */
+	/* Its name, for the closed-file queue, if it may be written. */
+	if (path && mode && strpbrk(mode, "wa+") && wb_slot_peek(fp->_fileno))
+		wb_fd_name_opened(fp->_fileno, AT_FDCWD, path, false);
 	return fp;
 }
 

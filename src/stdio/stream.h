@@ -68,8 +68,8 @@ void wb_stdio_moved(const struct wb_stdio_call *call);
 int wb_stdio_before_close(FILE *fp, int *fd);
 void wb_stdio_closed(int fd);
 
-/* fopen/freopen returned fp: its fd number holds a new file. */
-FILE *wb_stdio_opened(FILE *fp);
+/* fopen/freopen of path with mode returned fp: its fd number holds a new file. */
+FILE *wb_stdio_opened(FILE *fp, const char *path, const char *mode);
 
 /* dprintf & co. wrote `bytes` straight to fd at its offset. */
 void wb_stdio_fd_wrote(int fd, int bytes);

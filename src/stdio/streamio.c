@@ -197,7 +197,7 @@ int wb_fclose(FILE *fp)
 
 FILE *wb_fopen(const char *path, const char *mode, wb_fopen_fn real)
 {
-	return wb_stdio_opened(real(path, mode));
+	return wb_stdio_opened(real(path, mode), path, mode);
 }
 
 FILE *wb_freopen(const char *path, const char *mode, FILE *fp, wb_freopen_fn real)
@@ -207,5 +207,5 @@ FILE *wb_freopen(const char *path, const char *mode, FILE *fp, wb_freopen_fn rea
 	/* freopen closes the old file and ignores errors doing so; so do we. */
 	(void)wb_stdio_before_close(fp, &fd);
 	wb_stdio_closed(fd);
-	return wb_stdio_opened(real(path, mode, fp));
+	return wb_stdio_opened(real(path, mode, fp), path, mode);
 }

@@ -21,6 +21,11 @@
 
 int wb_state = WB_STATE_NEW;
 int wb_pid;
+#if defined(__x86_64__) || defined(__aarch64__)
+bool wb_spawned;
+#else
+bool wb_spawned = true; /* no vfork door here: always ask */
+#endif
 
 /* Set while this thread runs start-up, so that a door reached from inside it
  * (a signal handler, a dlsym that writes) passes through instead of waiting on itself. */

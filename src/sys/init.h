@@ -16,11 +16,18 @@ bool wb_start(void);
 /* The process id, taken at start-up and in the atfork child. */
 extern int wb_pid;
 
+/* Set once the program has called vfork() or clone() (doors/doors_spawn.c), or
+ * from the start where those doors do not exist: a child may share our memory. */
+extern bool wb_spawned;
+
 /* Is this door running in a vfork child (our memory, another pid: Python's
- * subprocess, posix_spawn's fallbacks)? Such a child must change none of the
- * parent's state. One system call: asked only where state is about to change. */
+ * subprocess)? Such a child must change none of the parent's state. One system
+ * call, asked only where state is about to change, and only in a process that
+ * has made such a child. */
 static inline bool wb_vforked(void)
 {
+	if (!__atomic_load_n(&wb_spawned, __ATOMIC_RELAXED))
+		return false;
 	return wb_syscall(SYS_getpid, 0) != __atomic_load_n(&wb_pid, __ATOMIC_RELAXED);
 }
 

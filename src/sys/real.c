@@ -251,3 +251,13 @@ const struct wb_ops wb_kernel_ops = {
 	.sync_range = wb_sys_sync_file_range,
 	.drop = wb_sys_fadvise_dontneed,
 };
+
+int wb_sys_fstat(int fd, struct stat *st)
+{
+	return wb_syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH) == 0 ? 0 : -1;
+}
+
+int wb_sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	return wb_syscall(SYS_newfstatat, dirfd, path, st, flags) == 0 ? 0 : -1;
+}

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+struct stat;
+
 struct wb_real_table {
 	ssize_t (*write)(int, const void *, size_t);
 	ssize_t (*pwrite)(int, const void *, size_t, off_t);
@@ -99,7 +101,24 @@ extern struct wb_real_table wb_real;
 	X(void *, mmap64, (void *, size_t, int, int, int, off64_t))                      \
 	X(int, munmap, (void *, size_t))                                                 \
 	X(int, msync, (void *, size_t, int))                                             \
-	X(void *, mremap, (void *, size_t, size_t, int, ...))
+	X(void *, mremap, (void *, size_t, size_t, int, ...))                            \
+	X(int, chdir, (const char *))                                                    \
+	X(int, mkstemp, (char *))                                                        \
+	X(int, mkstemp64, (char *))                                                      \
+	X(int, mkostemp, (char *, int))                                                  \
+	X(int, mkostemp64, (char *, int))                                                \
+	X(int, mkstemps, (char *, int))                                                  \
+	X(int, mkstemps64, (char *, int))                                                \
+	X(int, mkostemps, (char *, int, int))                                            \
+	X(int, mkostemps64, (char *, int, int))                                          \
+	X(int, unlink, (const char *))                                                   \
+	X(int, unlinkat, (int, const char *, int))                                       \
+	X(int, remove, (const char *))                                                   \
+	X(int, fstat, (int, struct stat *))                                              \
+	X(int, fchdir, (int))                                                            \
+	X(pid_t, vfork, (void))                                                          \
+	X(pid_t, __vfork, (void))                                                        \
+	X(int, clone, (int (*)(void *), void *, int, void *, ...))
 
 struct wb_next_table {
 #define WB_NEXT_MEMBER(ret, name, params) ret(*name) params;
@@ -148,6 +167,11 @@ int real_fdatasync(int fd);
  * Both return 0 or -1 with errno set, like the syscall(2) convention. */
 int wb_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned int flags);
 int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len);
+
+/* fstat(2) and fstatat(2) as the kernel answers them: 0, or -1 (errno untouched).
+ * Never libc's: fstat is a door of ours (the program's own calls are noted). */
+int wb_sys_fstat(int fd, struct stat *st);
+int wb_sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 
 /* What cachestat(2) (Linux 6.5+) counts in a range of a file's page cache. It
  * reads the page cache only: unlike a SYNC_FILE_RANGE_WAIT_*, it never touches

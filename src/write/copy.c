@@ -78,6 +78,9 @@ static ssize_t wb_transfer(struct wb_transfer *t, size_t len)
 		size_t want = len - total < wb_cfg.chunk ? len - total : (size_t)wb_cfg.chunk;
 		int64_t at = t->off_out ? *t->off_out : WB_AT_CURSOR;
 
+		if (total == 0)
+			want = wb_read_first_piece(t->in, want);
+
 		got = wb_piece(t, want);
 		if (got < 0) {
 			if (total == 0)

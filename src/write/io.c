@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "fdnote.h"
 #include "fdtable.h"
 #include "init.h"
 #include "real.h"
@@ -136,6 +137,7 @@ int wb_close(int fd)
 		/* The number may come back as another kind of file, from a call we
 		 * do not see: what the open door saw is about this one only. */
 		wb_slot_reset(slot);
+		wb_fd_note_forget(fd);
 		break;
 	}
 	ret = real_close(fd);

@@ -5,27 +5,29 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "budget.h"
+#include "fdnote.h"
 #include "init.h"
 #include "locks.h"
 #include "log.h"
 #include "real.h"
 #include "settle.h"
+#include "spin.h"
 #include "syscall.h"
 #include "transient.h"
 
 /* Names longer than this are not noted (such a file is waited for at its close,
  * and one renamed to such a name is forgotten): with WB_KEEP_MAX entries, the
  * ring is about 650 KiB of zero pages, touched only as far as it fills. */
-#define WB_KEEP_NAME_MAX 512
+#define WB_KEEP_NAME_MAX WB_NAME_MAX
 
-struct wb_closed {
+/* What is known of a closed file, but its name. */
+struct wb_noted {
 	uint64_t serial;         /* tells a copy's entry from a later one in its place */
 	struct wb_device *device; /* whose budget its bytes count against */
 	bool gone;               /* taken out of the middle: skipped, then reclaimed */
@@ -33,6 +35,10 @@ struct wb_closed {
 	ino_t ino;
 	uint64_t low;            /* lowest byte the writer wrote: drops never go below */
 	struct wb_batch written; /* what was kicked and not yet dropped; bytes: its weight */
+};
+
+struct wb_closed {
+	struct wb_noted k;
 	char name[WB_KEEP_NAME_MAX];
 };
 
@@ -40,24 +46,17 @@ static struct wb_closed wb_ring[WB_KEEP_MAX]; /* oldest at wb_head */
 static unsigned int wb_head, wb_count;        /* wb_count: also read without the lock */
 static uint64_t wb_serial;
 static unsigned char wb_ring_lock;
-static __thread bool wb_ring_holding __attribute__((tls_model("initial-exec")));
+static __thread unsigned int wb_ring_held __attribute__((tls_model("initial-exec")));
 
+/* false only in a handler that interrupted this thread's own holder: do without. */
 static bool wb_keep_lock(void)
 {
-	if (wb_ring_holding)
-		return false; /* a handler interrupted our own holder: do without */
-	wb_ring_holding = true;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	while (__atomic_exchange_n(&wb_ring_lock, 1, __ATOMIC_ACQUIRE))
-		sched_yield();
-	return true;
+	return wb_spin_lock(&wb_ring_lock, &wb_ring_held);
 }
 
 static void wb_keep_unlock(void)
 {
-	__atomic_store_n(&wb_ring_lock, 0, __ATOMIC_RELEASE);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	wb_ring_holding = false;
+	wb_spin_unlock(&wb_ring_lock, &wb_ring_held);
 }
 
 /* Under the lock: a copy of entry e (its name up to its end only). */
@@ -72,10 +71,36 @@ static struct wb_closed *wb_entry(unsigned int i)
 	return &wb_ring[(wb_head + i) % WB_KEEP_MAX];
 }
 
+/* A hash of each live slot's file (0 for a slot that holds none), scanned whole
+ * when a close looks for its file among the noted ones: 4 KiB of keys in one
+ * straight loop rather than 650 KiB of entries. */
+static uint32_t wb_ring_key[WB_KEEP_MAX];
+
+static uint32_t wb_key_of(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)dev * 0x9E3779B97F4A7C15ULL ^ (uint64_t)ino * 0xC2B2AE3D27D4EB4FULL;
+
+	return (uint32_t)(h >> 32) | 1;
+}
+
+/* Under the lock: entry e leaves (skipped, then reclaimed). */
+static void wb_entry_gone(struct wb_closed *e)
+{
+	e->k.gone = true;
+	wb_ring_key[e - wb_ring] = 0;
+}
+
+/* Under the lock: entry i now holds a copy of c. */
+static void wb_entry_set(unsigned int i, const struct wb_closed *c)
+{
+	wb_closed_copy(wb_entry(i), c);
+	wb_ring_key[(wb_head + i) % WB_KEEP_MAX] = wb_key_of(c->k.dev, c->k.ino);
+}
+
 /* Under the lock: forget the entries taken out at the head. */
 static void wb_ring_trim(void)
 {
-	while (wb_count && wb_ring[wb_head].gone) {
+	while (wb_count && wb_ring[wb_head].k.gone) {
 		wb_head = (wb_head + 1) % WB_KEEP_MAX;
 		__atomic_store_n(&wb_count, wb_count - 1, __ATOMIC_RELAXED);
 	}
@@ -87,43 +112,106 @@ static void wb_ring_compact(void)
 	unsigned int kept = 0;
 
 	for (unsigned int i = 0; i < wb_count; i++) {
-		if (wb_entry(i)->gone)
+		if (wb_entry(i)->k.gone)
 			continue;
 		if (kept != i)
-			wb_closed_copy(wb_entry(kept), wb_entry(i));
+			wb_entry_set(kept, wb_entry(i));
 		kept++;
 	}
+	for (unsigned int i = kept; i < wb_count; i++)
+		wb_ring_key[(wb_head + i) % WB_KEEP_MAX] = 0;
 	__atomic_store_n(&wb_count, kept, __ATOMIC_RELAXED);
 }
 
-/* A copy of the oldest entry of `device` (of any device if NULL); taken out of
- * the ring if `take` (and, with serial != 0, only if it is still that entry). */
-static bool wb_keep_oldest(const struct wb_device *device, struct wb_closed *out, bool take,
-			   uint64_t serial)
+/* The oldest entry of any device, copied and taken out of the ring. */
+static bool wb_keep_take_oldest(struct wb_closed *out)
 {
 	struct wb_closed *e = NULL;
 
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !wb_keep_lock())
 		return false;
 	for (unsigned int i = 0; i < wb_count && !e; i++)
-		if (!wb_entry(i)->gone && (!device || wb_entry(i)->device == device))
+		if (!wb_entry(i)->k.gone)
 			e = wb_entry(i);
-	if (e && serial && e->serial != serial)
-		e = NULL;
 	if (e) {
-		if (out)
-			wb_closed_copy(out, e);
-		if (take) {
-			e->gone = true;
-			wb_ring_trim();
-		}
+		wb_closed_copy(out, e);
+		wb_entry_gone(e);
+		wb_ring_trim();
 	}
 	wb_keep_unlock();
 	return e != NULL;
 }
 
+/* Entries settled and dropped together. Closed files were kicked in the order
+ * they were closed, and the disk completes them in about that order: when the
+ * newest of a batch has reached the disk, the older ones have too. So one look
+ * (cachestat) answers for the batch, and each older entry costs an open, an
+ * fstat, a drop and a close. A batch stops at WB_KEEP_BATCH entries or once it
+ * holds a slice of the chunk, so a big file is a batch of its own. The copies
+ * leave names out (a handler may run on a small signal stack). */
+#define WB_KEEP_BATCH 16
+
+/* Up to `max` of `device`'s oldest entries (oldest first, names left out). */
+static unsigned int wb_keep_oldest_batch(const struct wb_device *device, struct wb_noted *out,
+					 unsigned int max)
+{
+	uint64_t bytes = 0, enough = wb_cfg.chunk / 4;
+	unsigned int n = 0;
+
+	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !wb_keep_lock())
+		return 0;
+	for (unsigned int i = 0; i < wb_count && n < max && bytes < enough; i++) {
+		struct wb_closed *e = wb_entry(i);
+		if (e->k.gone || e->k.device != device)
+			continue;
+		out[n++] = e->k;
+		bytes += e->k.written.bytes;
+	}
+	wb_keep_unlock();
+	return n;
+}
+
+/* The name of the entry `serial`, if it is still in the ring. */
+static bool wb_keep_name(uint64_t serial, char *name)
+{
+	bool found = false;
+
+	if (!wb_keep_lock())
+		return false;
+	for (unsigned int i = 0; i < wb_count && !found; i++) {
+		struct wb_closed *e = wb_entry(i);
+		if (!e->k.gone && e->k.serial == serial) {
+			memcpy(name, e->name, strlen(e->name) + 1);
+			found = true;
+		}
+	}
+	wb_keep_unlock();
+	return found;
+}
+
+/* Take the entry `serial` out of the ring; false if it is gone already (another
+ * thread took it). */
+static bool wb_keep_take(uint64_t serial)
+{
+	bool took = false;
+
+	if (!wb_keep_lock())
+		return false;
+	for (unsigned int i = 0; i < wb_count && !took; i++) {
+		struct wb_closed *e = wb_entry(i);
+		if (!e->k.gone && e->k.serial == serial) {
+			wb_entry_gone(e);
+			took = true;
+		}
+	}
+	if (took)
+		wb_ring_trim();
+	wb_keep_unlock();
+	return took;
+}
+
 /* Is what we opened the file that was noted, still linked? */
-static bool wb_same_file(const struct stat *st, const struct wb_closed *c)
+static bool wb_same_file(const struct stat *st, const struct wb_noted *c)
 {
 	return S_ISREG(st->st_mode) && st->st_dev == c->dev && st->st_ino == c->ino &&
 	       st->st_nlink > 0;
@@ -131,9 +219,9 @@ static bool wb_same_file(const struct stat *st, const struct wb_closed *c)
 
 /* Drop what was written: each extent from its folio boundary (never below what the
  * writer wrote) to the page above its end, or to end of file if it reached it. */
-static void wb_closed_drop(int fd, const struct wb_closed *c, const struct stat *st)
+static void wb_closed_drop(int fd, const struct wb_noted *c, const struct stat *st)
 {
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t page = wb_page_size();
 
 	for (unsigned int i = 0; i < c->written.count; i++) {
 		const struct wb_extent *e = &c->written.extent[i];
@@ -144,11 +232,11 @@ static void wb_closed_drop(int fd, const struct wb_closed *c, const struct stat 
 }
 
 /* Open the noted file again, unless that would disturb a lock or a lease. */
-static int wb_closed_open(const struct wb_closed *c, struct stat *st)
+static int wb_closed_open(ino_t ino, const char *name, struct stat *st)
 {
-	if (wb_locks_in_use() && wb_locks_on(c->ino, (int)wb_syscall(SYS_getpid, 0)))
+	if (wb_locks_in_use() && wb_locks_on(ino, (int)wb_syscall(SYS_getpid, 0)))
 		return -1;
-	return wb_transient_open(c->name, st);
+	return wb_transient_open(name, st);
 }
 
 /* Open the noted file again, settle it (if `wait`), drop, close; it leaves the
@@ -159,23 +247,23 @@ static void wb_closed_finish(const struct wb_closed *c, bool wait)
 	uint64_t began = wb_now_ns();
 	const char *what = "forgotten (gone, replaced or locked)";
 	struct stat st;
-	int fd = wb_closed_open(c, &st);
+	int fd = wb_closed_open(c->k.ino, c->name, &st);
 
 	if (fd >= 0) {
-		if (wb_same_file(&st, c)) {
-			for (unsigned int i = 0; wait && i < c->written.count; i++) {
-				const struct wb_extent *e = &c->written.extent[i];
-				(void)wb_settle(fd, e->start, e->end - e->start, c->device);
+		if (wb_same_file(&st, &c->k)) {
+			for (unsigned int i = 0; wait && i < c->k.written.count; i++) {
+				const struct wb_extent *e = &c->k.written.extent[i];
+				(void)wb_settle(fd, e->start, e->end - e->start, c->k.device);
 			}
 			if (wb_cfg.drop)
-				wb_closed_drop(fd, c, &st);
+				wb_closed_drop(fd, &c->k, &st);
 			what = wait ? "settled" : "dropped what was clean";
 		}
 		wb_transient_close(fd, &st);
 	}
-	wb_inflight_sub(c->device, c->written.bytes);
+	wb_inflight_sub(c->k.device, c->k.written.bytes);
 	wb_log(WB_LOG_DEBUG, "closed file %s: %s, %llu bytes, %.1f ms", c->name, what,
-	       (unsigned long long)c->written.bytes, (double)(wb_now_ns() - began) / 1e6);
+	       (unsigned long long)c->k.written.bytes, (double)(wb_now_ns() - began) / 1e6);
 	errno = saved;
 }
 
@@ -189,6 +277,8 @@ static int wb_name_of(int fd, char *name, size_t size)
 	struct stat st;
 	long len;
 
+	if (size >= WB_NAME_MAX && wb_fd_name(fd, name))
+		return 1; /* as opened: a file unlinked since is forgotten when it is looked at */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	len = wb_syscall(SYS_readlinkat, AT_FDCWD, link, name, size - 1);
 	if (len <= 0 || (size_t)len >= size - 1)
@@ -198,7 +288,7 @@ static int wb_name_of(int fd, char *name, size_t size)
 		return -1;
 	/* The kernel marks an unlinked file's name so; a file may also be called that. */
 	if ((size_t)len > tail && !strcmp(name + len - tail, gone) &&
-	    (fstat(fd, &st) != 0 || st.st_nlink == 0))
+	    (wb_sys_fstat(fd, &st) != 0 || st.st_nlink == 0))
 		return 0;
 	return 1;
 }
@@ -206,10 +296,14 @@ static int wb_name_of(int fd, char *name, size_t size)
 /* Under the lock: the entry of this file, if it is noted already. */
 static struct wb_closed *wb_keep_find(dev_t dev, ino_t ino)
 {
-	for (unsigned int i = 0; i < wb_count; i++) {
-		struct wb_closed *e = wb_entry(i);
-		if (!e->gone && e->dev == dev && e->ino == ino)
-			return e;
+	uint32_t key = wb_key_of(dev, ino);
+
+	for (unsigned int at = 0; at < WB_KEEP_MAX; at++) {
+		if (__builtin_expect(wb_ring_key[at] == key, 0)) {
+			struct wb_closed *e = &wb_ring[at];
+			if (!e->k.gone && e->k.dev == dev && e->k.ino == ino)
+				return e;
+		}
 	}
 	return NULL;
 }
@@ -222,18 +316,19 @@ static bool wb_keep_merge(const struct wb_identity *id, const struct wb_batch *w
 
 	if (!e)
 		return false;
-	wb_batch_merge(&e->written, written);
-	if (low < e->low)
-		e->low = low;
+	wb_batch_merge(&e->k.written, written);
+	if (low < e->k.low)
+		e->k.low = low;
 	return true;
 }
+
+static uint64_t wb_keep_batch(struct wb_device *device, bool wait, uint64_t now, bool *more);
 
 enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct wb_device *device,
 				  const struct wb_batch *written, uint64_t low)
 {
-	struct wb_closed c = { .device = device, .dev = id->dev, .ino = id->ino, .low = low,
-			       .written = *written };
-	struct wb_closed *slot;
+	struct wb_closed c = { .k = { .device = device, .dev = id->dev, .ino = id->ino, .low = low,
+				     .written = *written } };
 	bool merged;
 	int saved = errno, named;
 
@@ -250,6 +345,7 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 		return named == 0 ? WB_KEEP_UNLINKED : WB_KEEP_REFUSED;
 	for (;;) {
 		struct wb_closed oldest;
+		bool more;
 		if (!wb_keep_lock())
 			return WB_KEEP_REFUSED;
 		if (wb_keep_merge(id, written, low)) { /* another thread noted it meanwhile */
@@ -261,18 +357,15 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 		if (wb_count < WB_KEEP_MAX)
 			break;
 		wb_keep_unlock();
-		/* Full: this device's oldest is settled to make room (a program closing many
+		/* Full: this device's oldest batch is settled to make room (a program closing many
 		 * files faster than the disk takes them waits here, as it would at the
 		 * budget). Another device's files are never waited for: if this one has
 		 * none, the oldest of all is dropped as far as it is clean. */
-		if (wb_keep_oldest(device, &oldest, true, 0))
-			wb_closed_finish(&oldest, true);
-		else if (wb_keep_oldest(NULL, &oldest, true, 0))
+		if (!wb_keep_batch(device, true, 0, &more) && !more && wb_keep_take_oldest(&oldest))
 			wb_closed_finish(&oldest, false);
 	}
-	slot = wb_entry(wb_count);
-	c.serial = ++wb_serial;
-	wb_closed_copy(slot, &c);
+	c.k.serial = ++wb_serial;
+	wb_entry_set(wb_count, &c);
 	__atomic_store_n(&wb_count, wb_count + 1, __ATOMIC_RELAXED);
 	wb_keep_unlock();
 	wb_log(WB_LOG_DEBUG, "fd %d: closed with %llu bytes in flight; noted as %s", fd,
@@ -281,65 +374,110 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 	return WB_KEEP_KEPT;
 }
 
-uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending)
+/* Open the entry `c` again by its name; -1 if it left the ring, cannot be
+ * opened, or is not the same file any more. */
+static int wb_batch_open(const struct wb_noted *c, struct stat *st)
 {
-	struct wb_closed oldest;
-	uint64_t waited = 0;
+	char name[WB_KEEP_NAME_MAX];
+	int fd;
 
-	while (wb_budget_over(device, pending) && wb_keep_oldest(device, &oldest, true, 0)) {
-		waited += oldest.written.bytes;
-		wb_closed_finish(&oldest, true);
+	if (!wb_keep_name(c->serial, name) || (fd = wb_closed_open(c->ino, name, st)) < 0)
+		return -1;
+	if (!wb_same_file(st, c)) {
+		wb_transient_close(fd, st);
+		return -1;
 	}
-	return waited;
+	return fd;
 }
 
-/* One look at the device's oldest noted file, without waiting: 1 it was dropped
- * (or forgotten; *bytes: its weight), 0 it is still being written back, -1
- * nothing to look at. */
-static int wb_keep_look_oldest(struct wb_device *device, uint64_t now, uint64_t *bytes)
+/* The entry leaves the ring and its bytes the budget (unless another thread took it). */
+static uint64_t wb_batch_leave(struct wb_device *device, const struct wb_noted *c)
 {
-	struct wb_closed c;
-	uint64_t left = 0, all = 0;
-	struct stat st;
-	int fd, settled = 1;
+	if (!wb_keep_take(c->serial))
+		return 0;
+	wb_inflight_sub(device, c->written.bytes);
+	return c->written.bytes;
+}
 
-	if (!wb_keep_oldest(device, &c, false, 0))
-		return -1;
-	fd = wb_closed_open(&c, &st);
-	if (fd < 0 || !wb_same_file(&st, &c)) {
-		if (fd >= 0)
-			wb_transient_close(fd, &st);
-		*bytes = 0;
-		if (wb_keep_oldest(device, NULL, true, c.serial)) {
-			wb_inflight_sub(device, c.written.bytes); /* gone or replaced: forgotten */
-			*bytes = c.written.bytes;
-		}
-		return 1;
+/* Has the newest entry of a batch reached the disk? Waits for it if `wait`
+ * (giving up as wb_settle() does); else one look, and *left says how much is
+ * still on its way. */
+static bool wb_batch_settled(int fd, const struct wb_noted *c, bool wait, uint64_t *left)
+{
+	bool settled = true;
+
+	*left = 0;
+	for (unsigned int i = 0; i < c->written.count; i++) {
+		const struct wb_extent *e = &c->written.extent[i];
+		uint64_t len = e->end - e->start, part = 0;
+		if (wait)
+			(void)wb_settle(fd, e->start, len, c->device);
+		else if (wb_settle_check(fd, e->start, len, &part, true) != 1)
+			settled = false;
+		*left += part;
 	}
-	for (unsigned int i = 0; i < c.written.count; i++) {
-		const struct wb_extent *e = &c.written.extent[i];
-		int got = wb_settle_look(fd, e->start, e->end - e->start, &left);
-		all += left;
-		if (got != 1)
-			settled = 0;
-	}
-	if (settled && wb_keep_oldest(device, NULL, true, c.serial)) {
-		if (wb_cfg.drop)
-			wb_closed_drop(fd, &c, &st);
-		wb_inflight_sub(device, c.written.bytes);
-		*bytes = c.written.bytes;
-	} else {
-		settled = 0;
-		__atomic_store_n(&device->keep_next_look, now + wb_settle_nap_ns(all, device),
-				 __ATOMIC_RELAXED);
-	}
-	wb_transient_close(fd, &st);
 	return settled;
+}
+
+/* Settle (`wait`) or look at `device`'s oldest batch. If its newest entry has
+ * reached the disk, every entry of the batch is dropped and leaves the ring; an
+ * entry gone or replaced is forgotten. Returns the bytes that left the budget,
+ * and whether to go on (*more: something left, and not stopped by a look that
+ * found the newest still under way). */
+static uint64_t wb_keep_batch(struct wb_device *device, bool wait, uint64_t now, bool *more)
+{
+	struct wb_noted batch[WB_KEEP_BATCH], *newest;
+	uint64_t left = 0, bytes = 0;
+	unsigned int n = wb_keep_oldest_batch(device, batch, WB_KEEP_BATCH);
+	struct stat st;
+	int fd;
+
+	*more = n > 0;
+	if (!n)
+		return 0;
+	newest = &batch[n - 1];
+	if ((fd = wb_batch_open(newest, &st)) < 0)
+		return wb_batch_leave(device, newest); /* gone: forgotten; the next batch looks again */
+	if (!wb_batch_settled(fd, newest, wait, &left)) {
+		wb_transient_close(fd, &st);
+		__atomic_store_n(&device->keep_next_look, now + wb_settle_nap_ns(left, device),
+				 __ATOMIC_RELAXED);
+		*more = false;
+		return 0;
+	}
+	if (wb_cfg.drop)
+		wb_closed_drop(fd, newest, &st);
+	wb_transient_close(fd, &st);
+	bytes += wb_batch_leave(device, newest);
+	for (unsigned int i = 0; i + 1 < n; i++) {
+		struct wb_noted *c = &batch[i];
+		if (wb_cfg.drop && (fd = wb_batch_open(c, &st)) >= 0) {
+			wb_closed_drop(fd, c, &st);
+			wb_transient_close(fd, &st);
+		}
+		bytes += wb_batch_leave(device, c);
+	}
+	wb_log(WB_LOG_DEBUG, "closed files: a batch of %u %s, %llu bytes", n,
+	       wait ? "settled" : "found settled", (unsigned long long)bytes);
+	return bytes;
+}
+
+uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending)
+{
+	uint64_t waited = 0;
+	bool more = true;
+	int saved = errno;
+
+	while (more && wb_budget_over(device, pending))
+		waited += wb_keep_batch(device, true, 0, &more);
+	errno = saved;
+	return waited;
 }
 
 uint64_t wb_keep_reap(struct wb_device *device)
 {
-	uint64_t reaped = 0, now, bytes;
+	uint64_t reaped = 0, now;
+	bool more = true;
 	int saved = errno;
 
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED))
@@ -347,8 +485,8 @@ uint64_t wb_keep_reap(struct wb_device *device)
 	now = wb_now_ns();
 	if (now < __atomic_load_n(&device->keep_next_look, __ATOMIC_RELAXED))
 		return 0; /* looked a moment ago: its bytes need longer than that */
-	while (wb_keep_look_oldest(device, now, &bytes) == 1)
-		reaped += bytes;
+	while (more)
+		reaped += wb_keep_batch(device, false, now, &more);
 	errno = saved;
 	return reaped;
 }
@@ -361,24 +499,15 @@ static bool wb_absolute(int dirfd, const char *path, char *out, size_t size)
 	char link[40];
 	long got;
 
-	if (path[0] == '/') {
-		if (len >= size)
-			return false;
-		memcpy(out, path, len + 1);
-		return true;
-	}
-	if (dirfd == AT_FDCWD) {
-		got = wb_syscall(SYS_getcwd, out, size);
-		if (got <= 0)
-			return false;
-		base = strlen(out);
-	} else {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		got = wb_syscall(SYS_readlinkat, AT_FDCWD, link, out, size - 1);
-		if (got <= 0 || (size_t)got >= size - 1)
-			return false;
-		base = (size_t)got;
-	}
+	if (wb_name_absolute(dirfd, path, out, size))
+		return true; /* no system call: the directory's name is known */
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	got = wb_syscall(SYS_readlinkat, AT_FDCWD, link, out, size - 1);
+	if (got <= 0 || (size_t)got >= size - 1)
+		return false;
+	base = (size_t)got;
 	if (out[0] != '/' || base + 1 + len >= size)
 		return false;
 	out[base] = '/';
@@ -396,7 +525,7 @@ void wb_keep_renamed(int dirfd, const char *path)
 
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !path)
 		return;
-	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock()) {
+	if (wb_sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock()) {
 		errno = saved;
 		return;
 	}
@@ -414,14 +543,15 @@ void wb_keep_exit(void)
 {
 	struct wb_closed oldest;
 
-	while (wb_keep_oldest(NULL, &oldest, true, 0))
+	while (wb_keep_take_oldest(&oldest))
 		wb_closed_finish(&oldest, false);
 }
 
 void wb_keep_after_fork(void)
 {
 	wb_ring_lock = 0;
-	wb_ring_holding = false;
+	wb_ring_held = 0;
 	wb_head = 0;
 	wb_count = 0;
+	memset(wb_ring_key, 0, sizeof(wb_ring_key));
 }

@@ -3,24 +3,27 @@
  * When the program closes a tracked file, the chunks it kicked are still on their
  * way to the disk. Waiting for them in close() would make every file of a tree
  * copy wait for itself; forgetting them would leave them in the page cache. So
- * close() notes the file here: its identity (device, inode), its name (read from
- * /proc/self/fd while the program's fd is still open), and what was written. The
+ * close() notes the file here: its identity (device, inode), its name (the one
+ * its open door saw, fdnote.h, else read from /proc/self/fd while the program's
+ * fd is still open), and what was written. The
  * shim holds nothing of the file: no descriptor, no lock, no lease. When its
  * device's budget (budget.h) needs room, or when completions are looked for, that
- * device's oldest noted file is opened again by name, for that one operation only:
- * checked to be the same file, settled (settle.h: watched, never waited for with
- * SYNC_FILE_RANGE_WAIT_*, so its writeback error stays for whoever would find it
- * without the shim), dropped over what was written, and closed. Another device's
- * files are never waited for.
+ * device's oldest noted files are opened again by name, each for that one
+ * operation only: checked to be the same file, settled (settle.h: watched, never
+ * waited for with SYNC_FILE_RANGE_WAIT_*, so its writeback error stays for
+ * whoever would find it without the shim), dropped over what was written, and
+ * closed. They go in batches of up to 16 (or a quarter chunk): the disk takes
+ * closed files in the order they were kicked, so one look at the newest answers
+ * for the batch. Another device's files are never waited for.
  *
  * What the program and others can observe, and why it stays unchanged:
  *  - after the program's close nothing of the file is open in the process
  *    (umount, lsof, the space of an unlinked file, locks, leases, inotify's
  *    IN_CLOSE_WRITE, NFS close-to-open); close() itself opens nothing;
  *  - fd numbers: a transient descriptor exists only inside one settle or look,
- *    as glibc's own internal opens do; it is closed only after fstat (device,
- *    inode) and F_GETFL (our access mode) say the number still holds it, so a
- *    number another thread dup2()ed onto meanwhile is never closed;
+ *    as glibc's own internal opens do; where another thread could have
+ *    dup2()ed onto it meanwhile, it is closed only after fstat (device, inode)
+ *    and F_GETFL (our access mode) say the number still holds it;
  *  - a file renamed over, unlinked or replaced since is forgotten: its pages go
  *    with it or are someone else's;
  *  - a file closed again and again (a shell saving and restoring an fd around a

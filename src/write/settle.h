@@ -35,12 +35,6 @@ int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device
  * under writeback), -1 cachestat failed. `kick`: and kick pages dirtied again. */
 int wb_settle_check(int fd, uint64_t off, uint64_t len, uint64_t *left, bool kick);
 
-/* The look that kicks, under the name keep.c calls. */
-static inline int wb_settle_look(int fd, uint64_t off, uint64_t len, uint64_t *left)
-{
-	return wb_settle_check(fd, off, len, left, true);
-}
-
 /* A nap for `left` bytes at the device's measured rate (the starting guess for
  * NULL), clamped to the settle's bounds, in nanoseconds. */
 uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device);

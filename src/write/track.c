@@ -10,6 +10,7 @@
 #include "budget.h"
 #include "classify.h"
 #include "device.h"
+#include "fdnote.h"
 #include "init.h"
 #include "keep.h"
 #include "log.h"
@@ -64,6 +65,7 @@ static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 	 * close_range): never act on another file's state. */
 	if (!wb_identity_matches(fd, &file->id)) {
 		wb_slot_set_class(slot, WB_UNKNOWN);
+		wb_fd_note_forget(fd); /* replaced behind our back: its name is the old file's */
 		return;
 	}
 	if (!wb_slot_lock(slot))
@@ -140,7 +142,7 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	if (at == WB_AT_EOF) {
 		/* Rare: appends with an explicit offset. The file's size says where. */
 		struct stat st;
-		if (fstat(fd, &st) != 0)
+		if (wb_sys_fstat(fd, &st) != 0)
 			return;
 		at = (uint64_t)st.st_size >= len ? (int64_t)((uint64_t)st.st_size - len) : 0;
 		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
@@ -258,13 +260,21 @@ void wb_track_seeked(struct wb_slot *slot, off_t pos)
 	}
 }
 
-/* What close() does with a file's chunks still in flight (`written`, kicked). */
+/* Will close() hand this file to the closed-file queue, by name? Its identity is
+ * then checked when it is opened again, not here. */
+static bool wb_kept_by_name(int fd, const struct wb_file *file)
+{
+	return !file->id.remote && !file->id.blockdev && wb_settle_possible(fd);
+}
+
+/* What close() does with a file's chunks still in flight (`written`, kicked).
+ * `checked`: the program's fd was seen to hold the file we classified. */
 static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file,
-			 struct wb_batch *written)
+			 struct wb_batch *written, bool checked)
 {
 	if (written->bytes == 0)
 		return;
-	if (!file->id.remote && !file->id.blockdev && wb_settle_possible(fd)) {
+	if (wb_kept_by_name(fd, file)) {
 		switch (wb_keep_file(fd, &file->id, file->device, written, file->pipe.low)) {
 		case WB_KEEP_KEPT:
 			/* the device may be over budget now: oldest first */
@@ -278,10 +288,13 @@ static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file,
 		}
 	}
 	/* Not noted (a block device, a server, no usable name, no cachestat): wait
-	 * here, on the program's own fd, before its close. Where waits settle this
-	 * reports nothing; where they use WAIT_AFTER, an error found is reported by
-	 * this close. */
-	wb_track_wait(fd, slot, file, written);
+	 * here, on the program's own fd, before its close, if it is still the file.
+	 * Where waits settle this reports nothing; where they use WAIT_AFTER, an
+	 * error found is reported by this close. */
+	if (checked || wb_identity_matches(fd, &file->id))
+		wb_track_wait(fd, slot, file, written);
+	else
+		wb_inflight_sub(file->device, written->bytes);
 }
 
 int wb_track_close(int fd, struct wb_slot *slot, const char *why)
@@ -289,7 +302,7 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	struct wb_file *file = slot->file;
 	int saved = errno;
 	struct wb_batch tail, written;
-	bool have_tail = false, act = false;
+	bool have_tail = false, act = false, checked = false;
 	int latched;
 
 	/* A file takes part once the process has written more than a chunk in all
@@ -302,14 +315,18 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 		}
 		wb_slot_unlock(slot);
 	}
-	if (act && wb_identity_matches(fd, &file->id)) {
+	/* A file the queue will open again by name is checked then: an fd closed
+	 * and reused behind our back at worst gets a harmless kick here. */
+	if (act && !wb_kept_by_name(fd, file))
+		checked = wb_identity_matches(fd, &file->id);
+	if (act && (checked || wb_kept_by_name(fd, file))) {
 		/* Start the tail; then the file joins its device's queue behind the
 		 * open files, and close() returns without waiting for it. */
 		if (have_tail) {
 			wb_track_kick(fd, slot, file, &tail);
 			wb_batch_merge(&written, &tail);
 		}
-		wb_hand_over(fd, slot, file, &written);
+		wb_hand_over(fd, slot, file, &written, checked);
 	} else if (act) {
 		wb_inflight_sub(file->device, written.bytes); /* the tail was never kicked: not counted */
 	}
@@ -320,6 +337,7 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 		wb_stats_report(fd, &file->stats, why, rate, measured);
 	}
 	wb_slot_set_class(slot, WB_UNKNOWN);
+	wb_fd_note_forget(fd);
 	errno = saved;
 	return latched;
 }
