@@ -21,21 +21,18 @@ static bool wb_one_thread(void)
 int wb_transient_open(const char *name, struct stat *st)
 {
 	int flags = O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC | O_NOCTTY;
-	int saved = errno;
 	long fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags, 0);
 
 	if (fd == -EPERM) /* O_NOATIME: only the owner (or CAP_FOWNER) may */
 		fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags & ~O_NOATIME, 0);
 	if (fd >= 0 && wb_sys_fstat((int)fd, st) != 0)
 		fd = -1; /* not ours any more: another thread's dup2 took the number */
-	errno = saved;
 	return fd < 0 ? -1 : (int)fd;
 }
 
 void wb_transient_close(int fd, const struct stat *st)
 {
 	long flags;
-	int saved = errno;
 	struct stat now;
 
 	if (wb_one_thread()) {
@@ -47,5 +44,4 @@ void wb_transient_close(int fd, const struct stat *st)
 		return;
 	if (wb_sys_fstat(fd, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino)
 		(void)wb_syscall(SYS_close, fd);
-	errno = saved;
 }

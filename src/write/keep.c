@@ -18,6 +18,7 @@
 #include "real.h"
 #include "settle.h"
 #include "spin.h"
+#include "keeperrno.h"
 #include "syscall.h"
 #include "transient.h"
 
@@ -243,7 +244,7 @@ static int wb_closed_open(ino_t ino, const char *name, struct stat *st)
  * budget whatever happens: a file we cannot reach any more is not ours to wait for. */
 static void wb_closed_finish(const struct wb_closed *c, bool wait)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	uint64_t began = wb_now_ns();
 	const char *what = "forgotten (gone, replaced or locked)";
 	struct stat st;
@@ -264,7 +265,6 @@ static void wb_closed_finish(const struct wb_closed *c, bool wait)
 	wb_inflight_sub(c->k.device, c->k.written.bytes);
 	wb_log(WB_LOG_DEBUG, "closed file %s: %s, %llu bytes, %.1f ms", c->name, what,
 	       (unsigned long long)c->k.written.bytes, (double)(wb_now_ns() - began) / 1e6);
-	errno = saved;
 }
 
 /* The name of the program's fd: absolute, and still linked. 1 with a name, 0 if
@@ -330,7 +330,8 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 	struct wb_closed c = { .k = { .device = device, .dev = id->dev, .ino = id->ino, .low = low,
 				     .written = *written } };
 	bool merged;
-	int saved = errno, named;
+	int named;
+	WB_KEEP_ERRNO;
 
 	/* The same file closed again (a shell restoring a saved fd): one entry. */
 	if (!wb_keep_lock())
@@ -340,7 +341,6 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 	if (merged)
 		return WB_KEEP_KEPT;
 	named = wb_name_of(fd, c.name, sizeof(c.name));
-	errno = saved;
 	if (named <= 0)
 		return named == 0 ? WB_KEEP_UNLINKED : WB_KEEP_REFUSED;
 	for (;;) {
@@ -370,7 +370,6 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 	wb_keep_unlock();
 	wb_log(WB_LOG_DEBUG, "fd %d: closed with %llu bytes in flight; noted as %s", fd,
 	       (unsigned long long)written->bytes, c.name);
-	errno = saved;
 	return WB_KEEP_KEPT;
 }
 
@@ -466,11 +465,10 @@ uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending)
 {
 	uint64_t waited = 0;
 	bool more = true;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 
 	while (more && wb_budget_over(device, pending))
 		waited += wb_keep_batch(device, true, 0, &more);
-	errno = saved;
 	return waited;
 }
 
@@ -478,7 +476,7 @@ uint64_t wb_keep_reap(struct wb_device *device)
 {
 	uint64_t reaped = 0, now;
 	bool more = true;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED))
 		return 0;
@@ -487,7 +485,6 @@ uint64_t wb_keep_reap(struct wb_device *device)
 		return 0; /* looked a moment ago: its bytes need longer than that */
 	while (more)
 		reaped += wb_keep_batch(device, false, now, &more);
-	errno = saved;
 	return reaped;
 }
 
@@ -521,14 +518,12 @@ void wb_keep_renamed(int dirfd, const char *path)
 	struct wb_closed *e;
 	struct stat st;
 	bool noted;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 
 	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !path)
 		return;
-	if (wb_sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock()) {
-		errno = saved;
+	if (wb_sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock())
 		return;
-	}
 	noted = wb_keep_find(st.st_dev, st.st_ino) != NULL;
 	wb_keep_unlock();
 	if (noted && wb_absolute(dirfd, path, name, sizeof(name)) && wb_keep_lock()) {
@@ -536,7 +531,6 @@ void wb_keep_renamed(int dirfd, const char *path)
 			memcpy(e->name, name, strlen(name) + 1);
 		wb_keep_unlock();
 	}
-	errno = saved;
 }
 
 void wb_keep_exit(void)

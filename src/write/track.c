@@ -14,6 +14,7 @@
 #include "init.h"
 #include "keep.h"
 #include "log.h"
+#include "offset.h"
 #include "pace.h"
 #include "real.h"
 #include "settle.h"
@@ -48,7 +49,7 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 		/* Offset 0 since the open: the note this classification serves starts
 		 * there (a write's note comes after it, with the length), no lseek. */
 		if (seen & WB_SEEN_AT_ZERO)
-			__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+			wb_offset_set(file, 0);
 		wb_slot_set_class(slot, WB_TRACKED);
 	}
 	wb_slot_unlock(slot);
@@ -79,28 +80,6 @@ static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 		wb_track_wait(fd, slot, file, &oldest);
 	if (have_kick)
 		wb_track_kick(fd, slot, file, &kick);
-}
-
-/* Where did the write start? Called with the slot lock held; `cursor` is the
- * offset after the write if the caller had to ask the kernel, else -1. */
-static bool wb_write_start(struct wb_file *file, int64_t at, int64_t cursor, uint64_t len,
-			   uint64_t *start)
-{
-	if (at >= 0) {
-		*start = (uint64_t)at;
-		return true;
-	}
-	if (cursor >= 0) {
-		*start = (uint64_t)cursor >= len ? (uint64_t)cursor - len : 0;
-		file->pos = (uint64_t)cursor;
-		__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
-		return true;
-	}
-	if (!__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED))
-		return false;
-	*start = file->pos;
-	file->pos += len;
-	return true;
 }
 
 /* The tracked state of fd, classifying it on first use (*slot may be NULL: it is
@@ -145,8 +124,8 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 		if (wb_sys_fstat(fd, &st) != 0)
 			return;
 		at = (uint64_t)st.st_size >= len ? (int64_t)((uint64_t)st.st_size - len) : 0;
-		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
-	} else if (at == WB_AT_CURSOR && !__atomic_load_n(&file->pos_known, __ATOMIC_RELAXED)) {
+		wb_offset_forget(file);
+	} else if (at == WB_AT_CURSOR && !wb_offset_known(file)) {
 		/* Once per fd, and after a skipped step: learn the offset from the kernel. */
 		cursor = real_lseek(fd, 0, SEEK_CUR);
 		if (cursor < 0)
@@ -155,10 +134,10 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	if (!wb_slot_lock(slot)) {
 		/* A handler interrupted our own thread inside the shim: account nothing,
 		 * and make the next write re-learn the offset. */
-		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
+		wb_offset_forget(file);
 		return;
 	}
-	known = wb_write_start(file, at, cursor, len, &start);
+	known = wb_offset_start(file, at, cursor, len, &start);
 	full = known && wb_pipe_note(&file->pipe, start, len);
 	file->stats.bytes += len; /* under the lock: no second atomic on the hot path */
 	pending = file->pipe.pending_bytes;
@@ -198,13 +177,12 @@ static bool wb_advance(struct wb_slot *slot, uint64_t now, uint64_t *from)
 	bool forward;
 
 	if (!wb_slot_lock(slot)) {
-		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
+		wb_offset_forget(file);
 		return false;
 	}
-	forward = __atomic_load_n(&file->pos_known, __ATOMIC_RELAXED) && now > file->pos;
+	forward = wb_offset_known(file) && now > file->pos;
 	*from = file->pos;
-	file->pos = now;
-	__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+	wb_offset_set(file, now);
 	wb_slot_unlock(slot);
 	return forward;
 }
@@ -226,7 +204,7 @@ void wb_track_sample(int fd, struct wb_slot *slot, uint64_t buffered)
 
 void wb_track_pending(int fd, struct wb_slot *slot, uint64_t len)
 {
-	if (__atomic_load_n(&slot->file->pos_known, __ATOMIC_RELAXED))
+	if (wb_offset_known(slot->file))
 		wb_track_wrote(fd, slot, WB_AT_CURSOR, len);
 	else
 		wb_track_sample(fd, slot, len);
@@ -234,7 +212,7 @@ void wb_track_pending(int fd, struct wb_slot *slot, uint64_t len)
 
 void wb_track_forget_offset(struct wb_slot *slot)
 {
-	__atomic_store_n(&slot->file->pos_known, false, __ATOMIC_RELAXED);
+	wb_offset_forget(slot->file);
 }
 
 void wb_track_resync(int fd, struct wb_slot *slot)
@@ -252,11 +230,10 @@ void wb_track_seeked(struct wb_slot *slot, off_t pos)
 	struct wb_file *file = slot->file;
 
 	if (wb_slot_lock(slot)) {
-		file->pos = (uint64_t)pos;
-		__atomic_store_n(&file->pos_known, true, __ATOMIC_RELAXED);
+		wb_offset_set(file, (uint64_t)pos);
 		wb_slot_unlock(slot);
 	} else {
-		__atomic_store_n(&file->pos_known, false, __ATOMIC_RELAXED);
+		wb_offset_forget(file);
 	}
 }
 
