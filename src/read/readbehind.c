@@ -14,6 +14,7 @@
 
 #include "classify.h"
 #include "init.h"
+#include "keeperrno.h"
 #include "log.h"
 #include "offset.h"
 #include "readowner.h"
@@ -231,7 +232,7 @@ static bool wb_read_following(struct wb_slot *slot)
 void wb_read_after(int fd, struct wb_slot *slot, int64_t at, size_t len, ssize_t got)
 {
 	struct wb_file *file = slot->file;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	int64_t cursor;
 	uint64_t start;
 
@@ -245,38 +246,36 @@ void wb_read_after(int fd, struct wb_slot *slot, int64_t at, size_t len, ssize_t
 		return;
 	}
 	if (got < 0 || (got == 0 && len == 0) || !wb_read_following(slot))
-		goto out;
+		return;
 	if (!wb_offset_ask(fd, file, at, &cursor))
-		goto out;
+		return;
 	if (!wb_slot_lock(slot))
-		goto out; /* a handler interrupted us: the next read restarts the stream */
+		return; /* a handler interrupted us: the next read restarts the stream */
 	/* The write side's cached offset: reads move it too. */
 	if (!wb_offset_start(file, at, cursor, (uint64_t)got, &start)) {
 		wb_slot_unlock(slot);
-		goto out;
+		return;
 	}
 	wb_read_account(fd, slot, start, (uint64_t)got, got == 0);
-out:
-	errno = saved;
 }
 
 void wb_read_sampled(int fd, struct wb_slot *slot, uint64_t bytes, bool eof)
 {
 	struct wb_file *file = slot->file;
 	struct wb_read *r = &file->read;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	uint64_t from;
 	off_t now;
 
 	if (!wb_read_following(slot))
-		goto out;
+		return;
 	if (!eof && __atomic_add_fetch(&r->unsampled, bytes, __ATOMIC_RELAXED) <
 			    __atomic_load_n(&r->sample_due, __ATOMIC_RELAXED))
-		goto out;
+		return;
 	__atomic_store_n(&r->unsampled, 0, __ATOMIC_RELAXED);
 	now = real_lseek(fd, 0, SEEK_CUR);
 	if (now < 0 || !wb_slot_lock(slot))
-		goto out;
+		return;
 	/* stdio read [pos, now) into its buffer; the write side's fseek doors keep
 	 * pos where the program moved the offset. */
 	from = wb_offset_known(file) ? file->pos : (uint64_t)now;
@@ -294,6 +293,4 @@ void wb_read_sampled(int fd, struct wb_slot *slot, uint64_t bytes, bool eof)
 				 : r->size - (uint64_t)now,
 			 __ATOMIC_RELAXED);
 	wb_read_account(fd, slot, from, (uint64_t)now - from, eof);
-out:
-	errno = saved;
 }

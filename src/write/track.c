@@ -13,6 +13,7 @@
 #include "fdnote.h"
 #include "init.h"
 #include "keep.h"
+#include "keeperrno.h"
 #include "log.h"
 #include "offset.h"
 #include "pace.h"
@@ -153,19 +154,17 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 
 void wb_track_wrote(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 
 	wb_note(fd, slot, at, len);
-	errno = saved;
 }
 
 struct wb_slot *wb_track_destination(int fd)
 {
 	struct wb_slot *slot = NULL;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	struct wb_file *file = wb_file_of(fd, &slot);
 
-	errno = saved;
 	return file ? slot : NULL;
 }
 
@@ -189,7 +188,7 @@ static bool wb_advance(struct wb_slot *slot, uint64_t now, uint64_t *from)
 
 void wb_track_sample(int fd, struct wb_slot *slot, uint64_t buffered)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	off_t now = real_lseek(fd, 0, SEEK_CUR);
 	uint64_t from;
 
@@ -199,7 +198,6 @@ void wb_track_sample(int fd, struct wb_slot *slot, uint64_t buffered)
 		if (buffered && wb_advance(slot, (uint64_t)now + buffered, &from))
 			wb_note(fd, slot, WB_AT_EXACT(from), buffered);
 	}
-	errno = saved;
 }
 
 void wb_track_pending(int fd, struct wb_slot *slot, uint64_t len)
@@ -217,12 +215,11 @@ void wb_track_forget_offset(struct wb_slot *slot)
 
 void wb_track_resync(int fd, struct wb_slot *slot)
 {
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	off_t now = real_lseek(fd, 0, SEEK_CUR);
 
 	if (now >= 0)
 		wb_track_seeked(slot, now);
-	errno = saved;
 }
 
 void wb_track_seeked(struct wb_slot *slot, off_t pos)
@@ -277,7 +274,7 @@ static void wb_hand_over(int fd, struct wb_slot *slot, struct wb_file *file,
 int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 {
 	struct wb_file *file = slot->file;
-	int saved = errno;
+	WB_KEEP_ERRNO;
 	struct wb_batch tail, written;
 	bool have_tail = false, act = false, checked = false;
 	int latched;
@@ -315,7 +312,6 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	}
 	wb_slot_set_class(slot, WB_UNKNOWN);
 	wb_fd_note_forget(fd);
-	errno = saved;
 	return latched;
 }
 
