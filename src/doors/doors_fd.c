@@ -273,7 +273,7 @@ WB_EXPORT int rename(const char *from, const char *to)
 
 	wb_names_unlinked();
 	if (ret == 0)
-		wb_keep_renamed(AT_FDCWD, to);
+		wb_keep_renamed(AT_FDCWD, from, AT_FDCWD, to, false);
 	return ret;
 }
 
@@ -283,7 +283,7 @@ WB_EXPORT int renameat(int fromdir, const char *from, int todir, const char *to)
 
 	wb_names_unlinked();
 	if (ret == 0)
-		wb_keep_renamed(todir, to);
+		wb_keep_renamed(fromdir, from, todir, to, false);
 	return ret;
 }
 
@@ -293,11 +293,8 @@ WB_EXPORT int renameat2(int fromdir, const char *from, int todir, const char *to
 	int ret = WB_NEXT(renameat2)(fromdir, from, todir, to, flags);
 
 	wb_names_unlinked();
-	if (ret == 0) {
-		wb_keep_renamed(todir, to);
-		if (flags & RENAME_EXCHANGE) /* both names moved */
-			wb_keep_renamed(fromdir, from);
-	}
+	if (ret == 0) /* an exchange moves both names */
+		wb_keep_renamed(fromdir, from, todir, to, (flags & RENAME_EXCHANGE) != 0);
 	return ret;
 }
 

@@ -84,11 +84,24 @@ static uint32_t wb_key_of(dev_t dev, ino_t ino)
 	return (uint32_t)(h >> 32) | 1;
 }
 
+/* A hash of each live slot's name (0 for none), for renames that name the file. */
+static uint32_t wb_ring_name_key[WB_KEEP_MAX];
+
+static uint32_t wb_name_key_of(const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 16777619u;
+	return h | 1;
+}
+
 /* Under the lock: entry e leaves (skipped, then reclaimed). */
 static void wb_entry_gone(struct wb_closed *e)
 {
 	e->k.gone = true;
 	wb_ring_key[e - wb_ring] = 0;
+	wb_ring_name_key[e - wb_ring] = 0;
 }
 
 /* Under the lock: entry i now holds a copy of c. */
@@ -96,6 +109,7 @@ static void wb_entry_set(unsigned int i, const struct wb_closed *c)
 {
 	wb_closed_copy(wb_entry(i), c);
 	wb_ring_key[(wb_head + i) % WB_KEEP_MAX] = wb_key_of(c->k.dev, c->k.ino);
+	wb_ring_name_key[(wb_head + i) % WB_KEEP_MAX] = wb_name_key_of(c->name);
 }
 
 /* Under the lock: forget the entries taken out at the head. */
@@ -119,8 +133,10 @@ static void wb_ring_compact(void)
 			wb_entry_set(kept, wb_entry(i));
 		kept++;
 	}
-	for (unsigned int i = kept; i < wb_count; i++)
+	for (unsigned int i = kept; i < wb_count; i++) {
 		wb_ring_key[(wb_head + i) % WB_KEEP_MAX] = 0;
+		wb_ring_name_key[(wb_head + i) % WB_KEEP_MAX] = 0;
+	}
 	__atomic_store_n(&wb_count, kept, __ATOMIC_RELAXED);
 }
 
@@ -512,25 +528,66 @@ static bool wb_absolute(int dirfd, const char *path, char *out, size_t size)
 	return true;
 }
 
-void wb_keep_renamed(int dirfd, const char *path)
+/* The file now at path (relative to dirfd), found by its identity: one fstatat. */
+static void wb_keep_renamed_at(int dirfd, const char *path)
 {
 	char name[WB_KEEP_NAME_MAX];
 	struct wb_closed *e;
 	struct stat st;
 	bool noted;
-	WB_KEEP_ERRNO;
 
-	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !path)
-		return;
 	if (wb_sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !wb_keep_lock())
 		return;
 	noted = wb_keep_find(st.st_dev, st.st_ino) != NULL;
 	wb_keep_unlock();
 	if (noted && wb_absolute(dirfd, path, name, sizeof(name)) && wb_keep_lock()) {
-		if ((e = wb_keep_find(st.st_dev, st.st_ino)))
+		if ((e = wb_keep_find(st.st_dev, st.st_ino))) {
 			memcpy(e->name, name, strlen(name) + 1);
+			wb_ring_name_key[e - wb_ring] = wb_name_key_of(name);
+		}
 		wb_keep_unlock();
 	}
+}
+
+/* Under the lock: the live entry named `name`, if any. */
+static struct wb_closed *wb_keep_named(const char *name)
+{
+	uint32_t key = wb_name_key_of(name);
+
+	for (unsigned int at = 0; at < WB_KEEP_MAX; at++) {
+		if (__builtin_expect(wb_ring_name_key[at] == key, 0)) {
+			struct wb_closed *e = &wb_ring[at];
+			if (!e->k.gone && !strcmp(e->name, name))
+				return e;
+		}
+	}
+	return NULL;
+}
+
+void wb_keep_renamed(int fromdir, const char *from, int todir, const char *to, bool exchange)
+{
+	char old[WB_KEEP_NAME_MAX], now[WB_KEEP_NAME_MAX];
+	struct wb_closed *e = NULL;
+	WB_KEEP_ERRNO;
+
+	if (!__atomic_load_n(&wb_count, __ATOMIC_RELAXED) || !from || !to)
+		return;
+	/* By name, with no system call, when both names can be made as an open's
+	 * were: a noted file under the old name now has the new one. */
+	if (!exchange && wb_name_absolute(fromdir, from, old, sizeof(old)) &&
+	    wb_name_absolute(todir, to, now, sizeof(now)) && wb_keep_lock()) {
+		if ((e = wb_keep_named(old))) {
+			memcpy(e->name, now, strlen(now) + 1);
+			wb_ring_name_key[e - wb_ring] = wb_name_key_of(now);
+		}
+		wb_keep_unlock();
+		if (e)
+			return;
+	}
+	/* Else by identity: whatever is now at the new name (both, for an exchange). */
+	wb_keep_renamed_at(todir, to);
+	if (exchange)
+		wb_keep_renamed_at(fromdir, from);
 }
 
 void wb_keep_exit(void)
@@ -548,4 +605,5 @@ void wb_keep_after_fork(void)
 	wb_head = 0;
 	wb_count = 0;
 	memset(wb_ring_key, 0, sizeof(wb_ring_key));
+	memset(wb_ring_name_key, 0, sizeof(wb_ring_name_key));
 }

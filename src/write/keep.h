@@ -73,10 +73,13 @@ uint64_t wb_keep_settle(struct wb_device *device, uint64_t pending);
  * its bytes need at the device's rate). Returns their bytes. */
 uint64_t wb_keep_reap(struct wb_device *device);
 
-/* The program renamed a file to `path` (relative to dirfd): if that file is
- * noted, follow it to its new name (a temporary name renamed into place, as
- * rsync and editors do). Costs one load when nothing is noted. Preserves errno. */
-void wb_keep_renamed(int dirfd, const char *path);
+/* The program renamed `from` (relative to fromdir) to `to` (relative to todir),
+ * or exchanged the two: if a noted file moved, follow it to its new name (a
+ * temporary name renamed into place, as rsync and editors do). Found by name
+ * where both names can be made without a system call (fdnote.h), else by the
+ * identity of what is now at the new name (one fstatat). Costs one load when
+ * nothing is noted. Preserves errno. */
+void wb_keep_renamed(int fromdir, const char *from, int todir, const char *to, bool exchange);
 
 /* At exit: drop what is clean, wait for nothing. */
 void wb_keep_exit(void);
