@@ -63,6 +63,20 @@ calls_named() {   # TRACE NAME: how many NAME( calls
 	diff -r "$WORK/src" "$WORK/shim.d"
 }
 
+@test "rsync -a: temporary names followed to the final ones by name, no /proc link read" {
+	require_disk_fs
+	command -v rsync >/dev/null || skip "rsync is not installed"
+	mkdir "$WORK/src" "$WORK/dst"
+	head -c $((3000 * 4096)) /dev/urandom | split -b 4096 -a 4 -d - "$WORK/src/f"
+	LD_PRELOAD="$PRELOAD" strace -f -qq -e signal=none -o "$WORK/t" \
+		-e trace=openat,readlinkat,newfstatat,renameat,rename rsync -a "$WORK/src/" "$WORK/dst/"
+	diff -r "$WORK/src" "$WORK/dst"
+	# The queue opened the files again by their final names, never by temporary ones.
+	grep -qE "openat\(AT_FDCWD, \"$WORK/dst/(\./)?f[0-9]+\", O_RDONLY\|O_NOCTTY\|O_NONBLOCK\|O_NOATIME" "$WORK/t"
+	! grep -qE "openat\(AT_FDCWD, \"$WORK/dst/(\./)?\.f[0-9]+\.[^\"]+\", O_RDONLY\|O_NOCTTY\|O_NONBLOCK\|O_NOATIME" "$WORK/t"
+	[ "$(calls_named "$WORK/t" readlinkat)" -eq 0 ]
+}
+
 @test "a name taken at the open stays right across a chdir, and a relative open after one" {
 	require_disk_fs
 	mkdir "$WORK/a" "$WORK/b"
