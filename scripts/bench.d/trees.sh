@@ -124,10 +124,10 @@ s10_title() {   # S10-TOOL-TREE-DISK -> title
 	echo "$1: $tool of $count files of $((size / 1024)) KiB to $disk + sync -f"
 }
 
-report_scenarios() {   # SCENARIOS with S10 and S13 replaced by their cases found in the results
+report_scenarios() {   # SCENARIOS with S10, S13 and S14 replaced by their cases found in the results
 	local s
 	for s in $SCENARIOS; do
-		if [[ $s == S10 || $s == S13 ]]; then
+		if [[ $s == S10 || $s == S13 || $s == S14 ]]; then
 			awk -F, -v s="$s" 'index($1, s "-") == 1 && !seen[$1]++ { print $1 }' "$OUT/agg.csv"
 		else
 			echo "$s"
