@@ -15,13 +15,20 @@
 /* Backpressure is paid in slices of a quarter chunk. */
 #define WB_SLICES_PER_CHUNK 4
 
-/* Has the range reached the disk (no dirty or writeback pages left)? */
-static bool wb_settled(int fd, const struct wb_extent *range)
+/* Have the batch's ranges reached the disk (no dirty or writeback pages left)?
+ * Each range on its own: their span would also cover later batches' ranges, and
+ * find those still in flight. */
+static bool wb_settled(int fd, const struct wb_batch *batch)
 {
 	struct wb_cachestat cs;
 
-	return wb_sys_cachestat(fd, range->start, range->end - range->start, &cs) == 0 &&
-	       cs.dirty == 0 && cs.writeback == 0;
+	for (unsigned int i = 0; i < batch->count; i++) {
+		const struct wb_extent *range = &batch->extent[i];
+		if (wb_sys_cachestat(fd, range->start, range->end - range->start, &cs) != 0 ||
+		    cs.dirty != 0 || cs.writeback != 0)
+			return false;
+	}
+	return true;
 }
 
 /* Without blocking: drop what of the oldest closed files and of this file's
@@ -30,8 +37,7 @@ static bool wb_settled(int fd, const struct wb_extent *range)
 static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 {
 	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap(file->device);
-	struct wb_extent next;
-	struct wb_batch oldest;
+	struct wb_batch next, oldest;
 	bool got;
 
 	for (;;) {
