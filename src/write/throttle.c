@@ -17,44 +17,51 @@
 
 /* Have the batch's ranges reached the disk (no dirty or writeback pages left)?
  * Each range on its own: their span would also cover later batches' ranges, and
- * find those still in flight. */
-static bool wb_settled(int fd, const struct wb_batch *batch)
+ * find those still in flight. *off_device: not yet, and none of it is under
+ * writeback, only dirty pages (written again after the kick; the next kick takes
+ * them): the device has none of it in hand (rate.h). */
+static bool wb_settled(int fd, const struct wb_batch *batch, bool *off_device)
 {
 	struct wb_cachestat cs;
+	bool dirty = false;
 
+	*off_device = false;
 	for (unsigned int i = 0; i < batch->count; i++) {
 		const struct wb_extent *range = &batch->extent[i];
 		if (wb_sys_cachestat(fd, range->start, range->end - range->start, &cs) != 0 ||
-		    cs.dirty != 0 || cs.writeback != 0)
+		    cs.writeback != 0)
 			return false;
+		dirty |= cs.dirty != 0;
 	}
-	return true;
+	*off_device = dirty;
+	return !dirty;
 }
 
 /* Without blocking: drop what of the oldest closed files and of this file's
- * oldest chunk has already reached the disk, and return its bytes. The wait on
- * a settled slice returns at once. (Only where cachestat exists.) */
-static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
+ * oldest chunk has already reached the disk. The wait on a settled slice returns
+ * at once. (Only where cachestat exists.) Returns true if it stopped at a slice
+ * off the device (wb_settled). */
+static bool wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 {
-	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap(file->device);
+	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK;
 	struct wb_batch next, oldest;
-	bool got;
+	bool got, off_device = false;
 
+	(void)wb_keep_reap(file->device);
 	for (;;) {
 		if (!wb_slot_lock(slot))
 			break;
 		got = wb_pipe_peek_oldest_slice(&file->pipe, slice, &next);
 		wb_slot_unlock(slot);
-		if (!got || !wb_settled(fd, &next) || !wb_slot_lock(slot))
+		if (!got || !wb_settled(fd, &next, &off_device) || !wb_slot_lock(slot))
 			break;
 		got = wb_pipe_take_oldest_slice(&file->pipe, slice, &oldest);
 		wb_slot_unlock(slot);
 		if (!got)
 			break;
 		wb_track_wait(fd, slot, file, &oldest);
-		reaped += oldest.bytes;
 	}
-	return reaped;
+	return off_device;
 }
 
 /* Backpressure in small steps, on the file's own device only: another device's
@@ -72,20 +79,20 @@ void wb_throttle(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pe
 	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK;
 	struct wb_batch oldest;
 	uint64_t x = wb_inflight(device) + pending, slept, start;
-	bool got, looked = false;
+	bool got, looked = false, dry = false;
 
 	if (x <= wb_pace_soft())
 		return;
 	if (!file->id.remote && wb_pace_timed(device, slice) && wb_pace_can_poll(fd)) {
 		if (wb_pace_reap_due(device, len)) {
-			(void)wb_reap(fd, slot, file);
+			dry = wb_reap(fd, slot, file);
 			x = wb_inflight(device) + pending;
 			looked = true;
 		}
 		if ((slept = wb_pace_sleep(device, len, x))) {
 			wb_stats_add(&file->stats.pace_sleeps, 1);
 			wb_stats_add(&file->stats.pace_ns, slept);
-			(void)wb_reap(fd, slot, file);
+			dry = wb_reap(fd, slot, file);
 			looked = true;
 		}
 	}
@@ -106,11 +113,11 @@ void wb_throttle(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pe
 		/* The waits took only what the budget needed; a look takes all that is
 		 * done, so that a queue that ran dry is seen as such (rate.h). */
 		if (!looked && wb_cfg.pace && !file->id.remote && wb_pace_can_poll(fd)) {
-			(void)wb_reap(fd, slot, file);
+			dry = wb_reap(fd, slot, file);
 			looked = true;
 		}
 	}
 	/* Only after a full look: what is still queued was not done (rate.h). */
 	if (looked)
-		wb_pace_observed(device, slice);
+		wb_pace_observed(device, slice, dry);
 }
