@@ -77,3 +77,18 @@ others_while_open() {   # TRACE FILE
 	# It was tracked and driven: the summary is there, with no pacing sleep.
 	grep -Eq "close: $WORK/out bytes=$((64 * MiB)) chunks=[1-9][0-9]* .* pace_sleeps=0 " "$WORK/log"
 }
+
+@test "a download whose blocks end off page boundaries is never paced while its input stalls" {
+	require_disk_fs
+	# 5 KiB blocks, each flushed: a chunk's kick writes the page the next block then
+	# fills again, so the oldest chunk keeps a dirty page off the device until the next
+	# kick. 2 MiB arrive at memory speed, then the input stalls for 100 ms: those stalls
+	# must not read as a device that completes nothing. Oracle: the shim's own pacing
+	# counters (a trace would slow the bursts; the hard line's waits may nap, and are
+	# not pacing).
+	WBSHIM_CHUNK=1M WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" LD_PRELOAD="$PRELOAD" \
+		"$BIN/wbseq" "$WORK/out" 64 5 2048 100
+	cat "$WORK/log"
+	grep -Eq "close: $WORK/out bytes=$((64 * MiB)) chunks=[1-9][0-9]* .* pace_sleeps=0 pace_ms=0.0 " "$WORK/log"
+	grep -Eq ": device [0-9]+:[0-9]+: written=$((64 * MiB)) .* pace_sleeps=0 pace_ms=0.0 " "$WORK/log"
+}

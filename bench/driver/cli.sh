@@ -27,6 +27,9 @@ Scenarios (S1, S3, S4, S5, S10, S12 and S13 need root; the others run without, m
       files, tar -x of 5,000 x 60 KiB, to the fast disk (and the slow one with --slow):
       time to exit and to durable, peak cached, system calls per file (strace -f -c of
       20,000 x 4 KiB files); 5 repetitions unless --repeat says otherwise
+  S14 input-bound writers, fast disk: a rate-limited curl download (fwrite + fflush per
+      block), mke2fs -d of a cold 300 MiB tree into a 512 MiB image: exit and durable time,
+      peak in flight, pacing sleeps (-v summary); 5 repetitions unless --repeat says otherwise
 
 Each runs for: noshim, wbshim (library defaults), tuned (--tuned; not S10), and the anchors that apply:
 dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache,
@@ -52,6 +55,9 @@ devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
                      where cgroup v1 is mounted; by default v2 when /sys/fs/cgroup is
                      cgroup2 with the memory controller, else the v1 controllers
   -h, --help         this text
+
+As root, every run of S1-S12 starts from an empty page cache (drop_caches); BENCH_KEEP_CACHE=1
+leaves the cache alone, on a machine shared with other work. S14 drops only its own sources.
 
 Scratch space: $FAST_DIR (removed afterwards), $CACHE_DIR (S8's archive, kept:
 delete it by hand; S10's trees and S12's files too), the slow disk under /var/tmp/wbshim-slowdisk (scripts/slowdisk).
@@ -184,7 +190,10 @@ check_prerequisites() {
 
 library_defaults() {   # the library's own idea of its defaults, from its debug line
 	local line
-	line=$(env -u WBSHIM_CHUNK -u WBSHIM_DEPTH WBSHIM_VERBOSE=2 LD_PRELOAD="$LIB" true 2>&1 | grep -m1 'active:') ||
+	# Read whole, then searched: grep -m1 on the pipe would end it before the summary line,
+	# and the SIGPIPE of that late write fails the pipeline under pipefail.
+	line=$(env -u WBSHIM_CHUNK -u WBSHIM_DEPTH WBSHIM_VERBOSE=2 LD_PRELOAD="$LIB" true 2>&1) &&
+		line=$(grep -m1 'active:' <<<"$line") ||
 		die "could not read the defaults from $LIB"
 	DEFAULT_CHUNK=$(sed -E 's/.*chunk=([0-9]+).*/\1/' <<<"$line")
 	DEFAULT_DEPTH=$(sed -E 's/.*depth=([0-9]+).*/\1/' <<<"$line")
@@ -193,4 +202,4 @@ library_defaults() {   # the library's own idea of its defaults, from its debug 
 # Twice the default chunk at the same depth: the next setting a user would try
 # (see the README's "Choosing the defaults").
 TUNED_DEFAULT=8M:4
-ALL_SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13"
+ALL_SCENARIOS="S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13 S14"

@@ -56,6 +56,7 @@ goal_rows() {
 		done
 		tree_goal_rows "$v" "$bound"
 		s13_goal_rows "$v" "$bound"
+		s14_goal_rows "$v" "$bound"
 		[[ $v != wbshim ]] || s12_goal_rows
 		for s in S6 S7 S9; do
 			m=$(metrics_for "$s")
@@ -85,6 +86,7 @@ miss_meaning() {   # kind -> what a missed goal of that kind means for a user
 	kpause) echo "the shim pauses the program in fewer but longer steps than the kernel would if it were held to the same memory: progress looks jerkier, and a program feeding from a device with a small buffer (a recorder, a drive being ripped) could overrun where the kernel's smaller pauses would not." ;;
 	limit) echo "on a fast disk the shim leaves some of the device's speed unused: a big copy there takes that much longer than the disk could manage." ;;
 	short) echo "a short job's data reaches the disk later than with the page cache followed by a sync; the exit time beside it shows what the program's user waits for." ;;
+	inputbound) echo "a program held back by its input (a download, an image builder) took longer with the shim than without, though the disk kept up with it." ;;
 	treetime) echo "copying a folder took longer to reach the disk with the shim than without: for photos or music copied to a USB stick, expect that much more time." ;;
 	treeexit) echo "copying a folder of small files, the program itself took longer than copying without the shim and then syncing: its user waits that much longer for the prompt." ;;
 	treemem) echo "copying a folder, more of the copied files stayed in memory than the shim's bound (files it does not pace, or closed files not yet dropped): such a copy still pushes other programs' cached data out, as it would without the shim." ;;
@@ -109,6 +111,7 @@ headline_for() {
 	S13-*) printf '%s\n' "exit_s|exit, s" "durable_s|exit + sync, s" "peak_cached_mb|peak cached by the written files, MB" \
 		"calls_per_file|system calls per file (strace -f -c)" ;;
 	S11) printf '%s\n' "exit_s|exit, s" "durable_s|durable (exit + sync), s" ;;
+	S14-*) printf '%s\n' "exit_s|exit, s" "durable_s|exit + sync, s" "peak_inflight_mb|peak in flight (shim summary), MB" ;;
 	S12) printf '%s\n' "victim_cached_pct|victim's hot file still cached, %" "durable_s|cp + dd, each + sync -f, s" \
 		"victim_reread_s|victim's re-read afterwards, s" ;;
 	S4) printf '%s\n' "max_usage_mb|peak cgroup memory, MB" ;;

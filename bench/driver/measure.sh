@@ -2,9 +2,10 @@
 # bench: running one measured command (page cache settled, cgroup, samplers, knobs).
 
 settle() {
-	# Each run starts from a clean page cache, so no run pays for its predecessor's pages.
+	# Each run starts from a clean page cache, so no run pays for its predecessor's pages;
+	# BENCH_KEEP_CACHE=1 leaves the cache alone (a machine shared with other work).
 	sync
-	is_root && echo 3 >/proc/sys/vm/drop_caches
+	[[ ${BENCH_KEEP_CACHE:-0} -eq 1 ]] || ! is_root || echo 3 >/proc/sys/vm/drop_caches
 	return 0
 }
 

@@ -1,10 +1,10 @@
 # shellcheck shell=bash
 # bench: medians over repeats and the tables of results.md.
 
-report_scenarios() {   # SCENARIOS with S10 and S13 replaced by their cases found in the results
+report_scenarios() {   # SCENARIOS with S10, S13 and S14 replaced by their cases found in the results
 	local s
 	for s in $SCENARIOS; do
-		if [[ $s == S10 || $s == S13 ]]; then
+		if [[ $s == S10 || $s == S13 || $s == S14 ]]; then
 			awk -F, -v s="$s" 'index($1, s "-") == 1 && !seen[$1]++ { print $1 }' "$OUT/agg.csv"
 		else
 			echo "$s"
@@ -51,6 +51,7 @@ metrics_for() {
 	S9) echo "ns_per_putc" ;;
 	S8) echo "total_s tar_s sync_s own_dirty_wb_mb peak_dirty_wb_mb" ;;
 	S10*) echo "durable_s copy_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb" ;;
+	S14*) echo "exit_s durable_s sync_s peak_inflight_mb pace_sleeps pace_ms rate_mbs" ;;
 	S13*) echo "durable_s exit_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb calls_per_file" ;;
 	S11) echo "exit_s durable_s sync_s own_dirty_wb_mb residue_mb" ;;
 	S12) echo "victim_cached_mb victim_cached_pct durable_s cp_durable_s dd_durable_s src_cached_mb dst_cp_cached_mb dst_dd_cached_mb victim_reread_s max_usage_mb" ;;
@@ -72,6 +73,8 @@ scenario_title() {
 	S10-*) s10_title "$1" ;;
 	S13) echo "S13: many small files, cp -r, tar -x and rsync -a of $S13_DESC + sync -f" ;;
 	S13-*) s13_title "$1" ;;
+	S14) echo "S14: input-bound writers to the fast disk, a download and an image builder + sync -f" ;;
+	S14-*) s14_title "$1" ;;
 	S11) echo "S11: a short job, 256 MB to the fast disk without fsync: exit and durable time" ;;
 	S12) echo "S12: the victim's working set ($S12_DESC): cp then dd to the fast disk beside a hot file" ;;
 	esac

@@ -151,32 +151,17 @@ bool wb_pipe_take_oldest_slice(struct wb_pipe *pipe, uint64_t max, struct wb_bat
 	return true;
 }
 
-bool wb_pipe_peek_oldest_slice(const struct wb_pipe *pipe, uint64_t max, struct wb_extent *out)
+bool wb_pipe_peek_oldest_slice(const struct wb_pipe *pipe, uint64_t max, struct wb_batch *out)
 {
 	const struct wb_batch *head = &pipe->ring[pipe->head];
 	const struct wb_extent *first = &head->extent[0];
 
 	if (pipe->queued == 0)
 		return false;
-	if (head->count == 1 && max != 0 && first->end - first->start > max) {
-		out->start = first->start;
-		out->end = first->start + max;
-		return true;
-	}
-	out->start = UINT64_MAX;
-	out->end = 0;
-	wb_batch_span(head, &out->start, &out->end);
+	*out = *head;
+	if (head->count == 1 && max != 0 && first->end - first->start > max)
+		out->extent[0].end = first->start + max;
 	return true;
-}
-
-void wb_batch_span(const struct wb_batch *batch, uint64_t *start, uint64_t *end)
-{
-	for (unsigned int i = 0; i < batch->count; i++) {
-		if (batch->extent[i].start < *start)
-			*start = batch->extent[i].start;
-		if (batch->extent[i].end > *end)
-			*end = batch->extent[i].end;
-	}
 }
 
 void wb_batch_merge(struct wb_batch *into, const struct wb_batch *from)

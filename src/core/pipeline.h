@@ -65,16 +65,15 @@ bool wb_pipe_take_oldest(struct wb_pipe *pipe, unsigned int keep, struct wb_batc
 /* Dequeue at most `max` bytes of the oldest batch: a slice of its first extent
  * when that is longer (the rest stays queued), else the whole batch. */
 bool wb_pipe_take_oldest_slice(struct wb_pipe *pipe, uint64_t max, struct wb_batch *out);
-/* Where the next take_oldest_slice(max) would come from: the span it covers.
- * False if nothing is queued. */
-bool wb_pipe_peek_oldest_slice(const struct wb_pipe *pipe, uint64_t max, struct wb_extent *out);
+/* What the next take_oldest_slice(max) would take: its extents, each as noted
+ * (not their span, which may cover later batches' ranges). False if nothing is
+ * queued. */
+bool wb_pipe_peek_oldest_slice(const struct wb_pipe *pipe, uint64_t max, struct wb_batch *out);
 /* Dequeue every queued batch into one: *out gets their bytes and their extents
  * (merged into at most WB_EXTENTS, the nearest ones together). False if none. */
 bool wb_pipe_take_all(struct wb_pipe *pipe, struct wb_batch *out);
 /* Add `from`'s extents and bytes to `into` (the same merging as above). */
 void wb_batch_merge(struct wb_batch *into, const struct wb_batch *from);
-/* Widen [*start, *end) to cover the batch. */
-void wb_batch_span(const struct wb_batch *batch, uint64_t *start, uint64_t *end);
 
 /* Where a drop of a range beginning at `start` begins: the folio boundary at or
  * below it, but not below `floor` (the lowest byte the file's writer wrote), so

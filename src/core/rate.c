@@ -11,20 +11,23 @@ static uint64_t wb_per_second(uint64_t bytes, uint64_t ns)
 	return ns ? (uint64_t)((unsigned __int128)bytes * 1000000000ULL / ns) : 0;
 }
 
-bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
-		  uint64_t floor, uint64_t *sample)
+static bool wb_rate_observe(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
+			    uint64_t floor, bool dry, uint64_t *sample)
 {
 	uint64_t seen;
 
 	if (r->at && now > r->at && retired >= r->retired && r->queued >= floor && r->queued) {
 		uint64_t done = retired - r->retired, span = now - r->at;
-		/* Busy throughout: queued work at the start, and not all of it done. Or
-		 * all done, but at least as fast as the estimate: whatever idle time the
-		 * span hides, the device was not slower than that (a burst). */
-		if (done < r->queued ||
+		/* Busy throughout: queued work at the start, and not all of it done (nor
+		 * the rest off the device). Or all done, but at least as fast as the
+		 * estimate: whatever idle time the span hides, the device was not slower
+		 * than that (a burst). */
+		bool full = done < r->queued && !dry;
+		if (full ||
 		    (unsigned __int128)done * 1000000000ULL >= (unsigned __int128)r->rate * span) {
 			r->busy_ns += span;
 			r->bytes += done;
+			r->full_ns += full ? span : 0;
 		}
 	}
 	r->at = now;
@@ -40,11 +43,26 @@ bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t qu
 		r->rate -= (r->rate - seen) / 2;
 	if (r->rate < WB_RATE_MIN)
 		r->rate = WB_RATE_MIN;
-	r->samples++;
+	/* Lower bounds alone (queues that ran dry) say how fast the writer was. */
+	if (r->full_ns * 2 >= r->busy_ns)
+		r->samples++;
 	r->busy_ns = 0;
 	r->bytes = 0;
+	r->full_ns = 0;
 	*sample = seen;
 	return true;
+}
+
+bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
+		  uint64_t floor, uint64_t *sample)
+{
+	return wb_rate_observe(r, now, retired, queued, floor, false, sample);
+}
+
+bool wb_rate_note_dry(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
+		      uint64_t floor, uint64_t *sample)
+{
+	return wb_rate_observe(r, now, retired, queued, floor, true, sample);
 }
 
 /* Time that was the writers' own: not what they slept or waited in the shim.

@@ -17,6 +17,16 @@
  * span counts too if it is at least as fast as the estimate (a burst, or writers
  * held below the device by a low estimate, which then climbs back), never if it
  * is slower (an input stall: the idle time it hides would count as the disk's).
+ * So does a span ended by a look that found the oldest of the queue off the
+ * device: pages of it written again after its kick (a writer whose blocks do not
+ * end on a page boundary fills the page a kick just wrote), dirty, none under
+ * writeback. Its bytes never retire while the writer's input stalls, and the
+ * stall would read as a device that completes nothing.
+ * A window counts as a measurement of the device (pace.h paces only after one)
+ * only if at least half of its time had work queued throughout: spans that ran
+ * dry are lower bounds, the writer's rate as much as the device's, and a writer
+ * that never keeps the device busy (one held by its input) would otherwise be
+ * paced at its own rate.
  *
  * Flow: the writers' own rate into one device, not counting the time they slept
  * or waited for us, over the last 100-200 ms. A writer is paced only while that
@@ -44,12 +54,13 @@
 
 struct wb_rate {
 	uint64_t rate;    /* bytes per second */
-	unsigned samples; /* windows that moved it (0: still the guess) */
+	unsigned samples; /* windows that measured the device (0: not yet) */
 	uint64_t at;      /* the previous observation (ns), 0: none yet */
 	uint64_t retired; /* the device's retired bytes at it */
 	uint64_t queued;  /* bytes in flight after it */
 	uint64_t busy_ns; /* busy time in the open window */
 	uint64_t bytes;   /* completions in that time */
+	uint64_t full_ns; /* of busy_ns: queued throughout (not a queue that ran dry) */
 };
 
 void wb_rate_init(struct wb_rate *r);
@@ -57,9 +68,14 @@ void wb_rate_init(struct wb_rate *r);
 /* An observation at `now` (ns, any monotonic origin above 0): `retired` bytes in
  * all so far (never decreasing), `queued` in flight now, `floor` the least queue
  * that keeps the device busy. Returns true if a window closed and the estimate
- * moved (*sample: the window's rate). */
+ * moved (*sample: the window's rate; `samples` grows if it measured the device). */
 bool wb_rate_note(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
 		  uint64_t floor, uint64_t *sample);
+
+/* The same, by a look that found the oldest of the queue off the device (dirty,
+ * not under writeback): the queue ran dry as far as the device is concerned. */
+bool wb_rate_note_dry(struct wb_rate *r, uint64_t now, uint64_t retired, uint64_t queued,
+		      uint64_t floor, uint64_t *sample);
 
 struct wb_flow {
 	uint64_t start;               /* the open window's start (ns), 0: none */

@@ -84,16 +84,16 @@ static void wb_pace_log(const struct wb_device *device, uint64_t sample, uint64_
 	       major(dev), minor(dev), (double)sample / 1048576.0, (double)rate / 1048576.0);
 }
 
-void wb_pace_observed(struct wb_device *device, uint64_t floor)
+void wb_pace_observed(struct wb_device *device, uint64_t floor, bool dry)
 {
 	uint64_t sample = 0, rate = 0;
 	bool moved;
 
 	if (!wb_pace_lock(device))
 		return;
-	moved = wb_rate_note(&device->est, wb_now_ns(),
-			     __atomic_load_n(&device->retired, __ATOMIC_RELAXED), wb_inflight(device),
-			     floor, &sample);
+	moved = (dry ? wb_rate_note_dry : wb_rate_note)(
+		&device->est, wb_now_ns(), __atomic_load_n(&device->retired, __ATOMIC_RELAXED),
+		wb_inflight(device), floor, &sample);
 	if (moved) {
 		rate = device->est.rate;
 		__atomic_store_n(&device->rate_now, rate, __ATOMIC_RELAXED);

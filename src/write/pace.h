@@ -54,8 +54,9 @@ static inline void wb_pace_wrote(struct wb_device *device, uint64_t len)
 
 /* A writer looked for completions on the device (reaped or waited for them, or
  * found none): the rate is measured from these looks. `floor`: the least queue
- * that keeps the device busy (one slice). */
-void wb_pace_observed(struct wb_device *device, uint64_t floor);
+ * that keeps the device busy (one slice); `dry`: the look stopped at bytes off the
+ * device (dirty again after their kick, none under writeback; rate.h). */
+void wb_pace_observed(struct wb_device *device, uint64_t floor, bool dry);
 
 /* A write of `len` bytes left the device at `x` bytes in flight plus pending,
  * between the soft line and the budget: sleep for its share of the device's

@@ -39,6 +39,23 @@ int wb_settle_check(int fd, uint64_t off, uint64_t len, uint64_t *left, bool kic
 	return 0;
 }
 
+bool wb_settle_batch_look(int fd, const struct wb_batch *batch, bool *off_device)
+{
+	struct wb_cachestat cs;
+	bool dirty = false;
+
+	*off_device = false;
+	for (unsigned int i = 0; i < batch->count; i++) {
+		const struct wb_extent *range = &batch->extent[i];
+		if (wb_sys_cachestat(fd, range->start, range->end - range->start, &cs) != 0 ||
+		    cs.writeback != 0)
+			return false;
+		dirty |= cs.dirty != 0;
+	}
+	*off_device = dirty;
+	return !dirty;
+}
+
 uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device)
 {
 	bool measured;

@@ -35,6 +35,13 @@ int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device
  * under writeback), -1 cachestat failed. `kick`: and kick pages dirtied again. */
 int wb_settle_check(int fd, uint64_t off, uint64_t len, uint64_t *left, bool kick);
 
+/* One look at a batch's ranges, each on its own (their span would also cover
+ * later batches' ranges, and find those still in flight), without a kick: have
+ * they all reached the disk? *off_device: not yet, and none of it is under
+ * writeback, only dirty pages (written again after the kick; the next kick takes
+ * them): the device has none of it in hand (rate.h). */
+bool wb_settle_batch_look(int fd, const struct wb_batch *batch, bool *off_device);
+
 /* A nap for `left` bytes at the device's measured rate (the starting guess for
  * NULL), clamped to the settle's bounds, in nanoseconds. */
 uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device);

@@ -17,33 +17,31 @@
 #define WB_SLICES_PER_CHUNK 4
 
 /* Without blocking: drop what of the oldest closed files and of this file's
- * oldest chunk has already reached the disk, and return its bytes. The wait on
- * a settled slice returns at once. (Only where cachestat exists.) */
-static uint64_t wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
+ * oldest chunk has already reached the disk. The wait on a settled slice returns
+ * at once. (Only where cachestat exists.) Returns true if it stopped at a slice
+ * off the device (wb_settle_batch_look). */
+static bool wb_reap(int fd, struct wb_slot *slot, struct wb_file *file)
 {
-	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK, reaped = wb_keep_reap(file->device);
-	struct wb_extent next;
-	struct wb_batch oldest;
-	uint64_t left;
-	bool got;
+	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK;
+	struct wb_batch next, oldest;
+	bool got, off_device = false;
 
+	(void)wb_keep_reap(file->device);
 	for (;;) {
 		if (!wb_slot_lock(slot))
 			break;
 		got = wb_pipe_peek_oldest_slice(&file->pipe, slice, &next);
 		wb_slot_unlock(slot);
 		/* Reached the disk? A look only: the kick is the pipeline's. */
-		if (!got || wb_settle_check(fd, next.start, next.end - next.start, &left, false) != 1 ||
-		    !wb_slot_lock(slot))
+		if (!got || !wb_settle_batch_look(fd, &next, &off_device) || !wb_slot_lock(slot))
 			break;
 		got = wb_pipe_take_oldest_slice(&file->pipe, slice, &oldest);
 		wb_slot_unlock(slot);
 		if (!got)
 			break;
 		wb_track_wait(fd, slot, file, &oldest);
-		reaped += oldest.bytes;
 	}
-	return reaped;
+	return off_device;
 }
 
 /* Backpressure in small steps, on the file's own device only: another device's
@@ -61,20 +59,20 @@ void wb_throttle(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pe
 	uint64_t slice = wb_cfg.chunk / WB_SLICES_PER_CHUNK;
 	struct wb_batch oldest;
 	uint64_t x = wb_inflight(device) + pending, slept, start;
-	bool got, looked = false;
+	bool got, looked = false, dry = false;
 
 	if (x <= wb_pace_soft())
 		return;
 	if (!file->id.remote && wb_pace_timed(device, slice) && wb_pace_can_poll(fd)) {
 		if (wb_pace_reap_due(device, len)) {
-			(void)wb_reap(fd, slot, file);
+			dry = wb_reap(fd, slot, file);
 			x = wb_inflight(device) + pending;
 			looked = true;
 		}
 		if ((slept = wb_pace_sleep(device, len, x))) {
 			wb_stats_add(&file->stats.pace_sleeps, 1);
 			wb_stats_add(&file->stats.pace_ns, slept);
-			(void)wb_reap(fd, slot, file);
+			dry = wb_reap(fd, slot, file);
 			looked = true;
 		}
 	}
@@ -95,11 +93,11 @@ void wb_throttle(int fd, struct wb_slot *slot, struct wb_file *file, uint64_t pe
 		/* The waits took only what the budget needed; a look takes all that is
 		 * done, so that a queue that ran dry is seen as such (rate.h). */
 		if (!looked && wb_cfg.pace && !file->id.remote && wb_pace_can_poll(fd)) {
-			(void)wb_reap(fd, slot, file);
+			dry = wb_reap(fd, slot, file);
 			looked = true;
 		}
 	}
 	/* Only after a full look: what is still queued was not done (rate.h). */
 	if (looked)
-		wb_pace_observed(device, slice);
+		wb_pace_observed(device, slice, dry);
 }

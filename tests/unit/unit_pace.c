@@ -106,6 +106,8 @@ static void test_input_stalls(void)
 	run(&s, disk_400, writer_stalls, 5000);
 	expect(s.r.rate >= WB_RATE_GUESS, "input stalls never count as a slow disk",
 	       s.r.rate >> 20);
+	expect(s.r.samples == 0, "a writer held by its input never measures the disk (never paced)",
+	       s.r.samples);
 	sim_init(&s);
 	run(&s, disk_400, writer_tree, 5000);
 	expect(s.r.rate >= WB_RATE_GUESS, "a tree writer reading its sources: not a slow disk",
@@ -120,6 +122,7 @@ static void test_disk_faster_than_writer(void)
 	run(&s, disk_400, writer_50, 5000);
 	expect(s.r.rate >= WB_RATE_GUESS, "a writer at 50 MB/s is not a 50 MB/s disk",
 	       s.r.rate >> 20);
+	expect(s.r.samples == 0, "a writer slower than the disk never measures it", s.r.samples);
 }
 
 static void test_disk_slows_mid_run(void)
@@ -167,6 +170,15 @@ static void test_recovers_from_a_drained_queue(void)
 	}
 	expect(r.rate >= 400 * MiB, "a queue that runs dry raises the estimate to its bound",
 	       r.rate >> 20);
+	/* The same from the start: lower bounds move the estimate, but measure nothing. */
+	wb_rate_init(&r);
+	for (int i = 0; i < 100; i++) {
+		now += 10 * MS;
+		(void)wb_rate_note(&r, now, retired, 5 * MiB, FLOOR, &sample);
+		retired += 5 * MiB;
+	}
+	expect(r.rate > WB_RATE_GUESS && r.samples == 0,
+	       "queues that only run dry: the estimate climbs, no measurement", r.samples);
 	/* A bursty device: 5 MiB done at once every 100 ms, looked at 2 ms after each
 	 * burst and then every 10 ms: the bound is the sustained 50 MB/s, not the
 	 * burst's 2.5 GB/s. */
@@ -193,6 +205,58 @@ static void test_recovers_from_a_drained_queue(void)
 		retired += 5 * MiB;
 	}
 	expect(r.rate == WB_RATE_GUESS, "a drained queue never lowers the estimate", r.rate >> 20);
+}
+
+/* A download whose blocks do not end on a page boundary: the next block fills the
+ * page its chunk's kick just wrote, so the oldest chunk keeps one dirty page off
+ * the device and never retires while the input stalls. Bursts of 4 MiB at 1 GB/s
+ * (looks every ms, the device keeping up), then 120 ms of nothing. */
+static uint64_t stalls_behind_a_dirty_page(struct wb_rate *r, bool said_dry)
+{
+	uint64_t now = 1000 * MS, retired = 0, sample;
+
+	wb_rate_init(r);
+	for (int cycle = 0; cycle < 20; cycle++) {
+		for (int i = 0; i < 4; i++) {
+			now += MS;
+			retired += MiB;
+			(void)wb_rate_note(r, now, retired, 4 * MiB + 4096, FLOOR, &sample);
+		}
+		now += 120 * MS; /* the stall: the look after it finds the same page dirty */
+		if (said_dry)
+			(void)wb_rate_note_dry(r, now, retired, 4 * MiB + 4096, FLOOR, &sample);
+		else
+			(void)wb_rate_note(r, now, retired, 4 * MiB + 4096, FLOOR, &sample);
+	}
+	return r->rate;
+}
+
+static void test_stalls_behind_a_dirty_page(void)
+{
+	struct wb_rate r;
+	uint64_t rate;
+
+	rate = stalls_behind_a_dirty_page(&r, true);
+	expect(rate >= WB_RATE_GUESS, "an input stall behind a page off the device is not a slow disk",
+	       rate >> 20);
+	/* The same looks, not told: the stalls read as a device that completes nothing. */
+	rate = stalls_behind_a_dirty_page(&r, false);
+	expect(rate < WB_RATE_GUESS / 2, "unless told, the same stalls would read as a slow disk",
+	       rate >> 20);
+	/* A look that finds the head off the device after a busy span that was fast
+	 * enough still counts that span: the device did at least that much. */
+	wb_rate_init(&r);
+	{
+		uint64_t now = 1000 * MS, sample;
+		bool moved = false;
+		for (int i = 0; i < 30 && !moved; i++) {
+			now += 10 * MS;
+			moved = wb_rate_note_dry(&r, now, (uint64_t)(i + 1) * 4 * MiB, 5 * MiB, FLOOR,
+						 &sample);
+		}
+		expect(moved && r.rate > WB_RATE_GUESS,
+		       "400 MB/s seen by looks that end dry: the estimate climbs", r.rate >> 20);
+	}
 }
 
 static void test_bursts_average_out(void)
@@ -286,6 +350,7 @@ int main(void)
 	test_recovers_upward();
 	test_recovers_from_a_drained_queue();
 	test_bursts_average_out();
+	test_stalls_behind_a_dirty_page();
 	test_stalled_device();
 	test_flow();
 	test_cost();

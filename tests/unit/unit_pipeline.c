@@ -336,6 +336,35 @@ static void slices(void)
 	free(p);
 }
 
+/* What a look for completions checks: the oldest batch's own extents, never their
+ * span (an image builder's batch holds a patch near the start and its stream far
+ * on; the span would cover every batch queued between them). */
+static void peek_extents(void)
+{
+	struct wb_pipe *p = new_pipe(4 << 20, 4);
+	struct wb_batch kick, next;
+	int ok;
+
+	wb_pipe_note(p, 100 << 20, 3 << 20);
+	wb_pipe_note(p, 8192, 4096);
+	wb_pipe_note(p, (103 << 20) - 4096, 1 << 20);
+	wb_pipe_take_kick(p, &kick);
+	wb_pipe_note(p, 104 << 20, 4 << 20);
+	wb_pipe_take_kick(p, &kick);
+	ok = wb_pipe_peek_oldest_slice(p, 1 << 20, &next) && next.count == 2 &&
+	     next.extent[0].start == 100 << 20 && next.extent[0].end == (104 << 20) - 4096 &&
+	     next.extent[1].start == 8192 && next.extent[1].end == 12288;
+	printf("%s - peek: a patched batch's own extents, not their span\n", ok ? "ok" : "not ok");
+	failures += !ok;
+	while (wb_pipe_take_oldest(p, 1, &kick))
+		;
+	ok = wb_pipe_peek_oldest_slice(p, 1 << 20, &next) && next.count == 1 &&
+	     next.extent[0].start == 104 << 20 && next.extent[0].end == 105 << 20;
+	printf("%s - peek: a one-range batch, its first slice\n", ok ? "ok" : "not ok");
+	failures += !ok;
+	free(p);
+}
+
 int main(void)
 {
 	sequential_depth1();
@@ -351,5 +380,6 @@ int main(void)
 	drop_ends();
 	settled_waits();
 	slices();
+	peek_extents();
 	return failures ? 1 : 0;
 }
