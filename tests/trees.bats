@@ -4,16 +4,21 @@
 
 load common
 
+# strace -f of COMMAND into OUT, every call or those of $TRACE; its own output only.
+traced() {   # OUT preload-or-empty CMD...
+	local out=$1 preload=$2
+	shift 2
+	strace -f -qq -e signal=none -o "$out" ${preload:+-E LD_PRELOAD="$preload"} \
+		${TRACE:+-e trace=$TRACE} "$@"
+}
+
 # Per-file calls of classification that the shim makes no longer: fstatfs (asked once
 # per mount), fcntl(F_GETFL) (the open door saw the flags), lseek (a new write-only fd
 # is at offset 0). strace -f of COMMAND; prints the count. The check of the closed-file
 # queue's own transient descriptor (read-only, O_NOATIME) is not classification: left out.
 classification_calls() {   # OUT preload-or-empty CMD...
-	local out=$1 preload=$2
-	shift 2
-	strace -f -qq -e signal=none -o "$out" ${preload:+-E LD_PRELOAD="$preload"} \
-		-e trace=fstatfs,fcntl,lseek "$@"
-	grep -E '^[0-9]+ +(fstatfs\(|lseek\(|fcntl\([0-9]+, F_GETFL)' "$out" | grep -vc 'O_NOATIME' || true
+	TRACE=fstatfs,fcntl,lseek traced "$@"
+	grep -E '^[0-9]+ +(fstatfs\(|lseek\(|fcntl\([0-9]+, F_GETFL)' "$1" | grep -vc 'O_NOATIME' || true
 }
 
 @test "a tree of 2,000 small files: no fstatfs, F_GETFL or lseek per file" {
@@ -30,13 +35,11 @@ classification_calls() {   # OUT preload-or-empty CMD...
 	diff -r "$WORK/src" "$WORK/shim.d"
 }
 
-# Every system call of COMMAND under strace -f, one per line (strace -c leaves out the
+# Every system call of COMMAND under strace -f, counted (strace -c leaves out the
 # calls it has no name for, cachestat among them).
 all_calls() {   # OUT preload-or-empty CMD...
-	local out=$1 preload=$2
-	shift 2
-	strace -f -qq -e signal=none -o "$out" ${preload:+-E LD_PRELOAD="$preload"} "$@"
-	grep -cE '^[0-9]+ +[a-z_0-9]+\(' "$out"
+	traced "$@"
+	grep -cE '^[0-9]+ +[a-z_0-9]+\(' "$1"
 }
 
 calls_named() {   # TRACE NAME: how many NAME( calls

@@ -188,39 +188,41 @@ static unsigned int wb_keep_oldest_batch(const struct wb_device *device, struct 
 	return n;
 }
 
+/* Under the lock: the live entry `serial`, or NULL (another thread took it). */
+static struct wb_closed *wb_keep_serial(uint64_t serial)
+{
+	for (unsigned int i = 0; i < wb_count; i++) {
+		struct wb_closed *e = wb_entry(i);
+		if (!e->k.gone && e->k.serial == serial)
+			return e;
+	}
+	return NULL;
+}
+
 /* The name of the entry `serial`, if it is still in the ring. */
 static bool wb_keep_name(uint64_t serial, char *name)
 {
-	bool found = false;
+	struct wb_closed *e;
 
 	if (!wb_keep_lock())
 		return false;
-	for (unsigned int i = 0; i < wb_count && !found; i++) {
-		struct wb_closed *e = wb_entry(i);
-		if (!e->k.gone && e->k.serial == serial) {
-			memcpy(name, e->name, strlen(e->name) + 1);
-			found = true;
-		}
-	}
+	if ((e = wb_keep_serial(serial)))
+		memcpy(name, e->name, strlen(e->name) + 1);
 	wb_keep_unlock();
-	return found;
+	return e != NULL;
 }
 
 /* Take the entry `serial` out of the ring; false if it is gone already (another
  * thread took it). */
 static bool wb_keep_take(uint64_t serial)
 {
-	bool took = false;
+	struct wb_closed *e;
+	bool took;
 
 	if (!wb_keep_lock())
 		return false;
-	for (unsigned int i = 0; i < wb_count && !took; i++) {
-		struct wb_closed *e = wb_entry(i);
-		if (!e->k.gone && e->k.serial == serial) {
-			wb_entry_gone(e);
-			took = true;
-		}
-	}
+	if ((took = (e = wb_keep_serial(serial)) != NULL))
+		wb_entry_gone(e);
 	if (took)
 		wb_ring_trim();
 	wb_keep_unlock();
