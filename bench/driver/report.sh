@@ -70,9 +70,9 @@ scenario_title() {
 	S8) echo "S8: tar -xf of $S8_FILES files of 1-20 MB + sync -f (fast disk)" ;;
 	S9) echo "S9: putc() to a stdio stream on a regular file (root ext4)" ;;
 	S10) echo "S10: trees, cp -r and rsync -a of $S10_DESC, to the fast and the slow disk + sync -f" ;;
-	S10-*) s10_title "$1" ;;
+	S10-*) tree_title "$1" ;;
 	S13) echo "S13: many small files, cp -r, tar -x and rsync -a of $S13_DESC + sync -f" ;;
-	S13-*) s13_title "$1" ;;
+	S13-*) tree_title "$1" ;;
 	S14) echo "S14: input-bound writers to the fast disk, a download and an image builder + sync -f" ;;
 	S14-*) s14_title "$1" ;;
 	S11) echo "S11: a short job, 256 MB to the fast disk without fsync: exit and durable time" ;;

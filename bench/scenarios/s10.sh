@@ -87,11 +87,12 @@ scenario_S10() {
 	done
 }
 
-s10_title() {   # S10-TOOL-TREE-DISK -> title
-	local rest=${1#S10-} tool tree disk count size
+# The title of a tree case, S10-TOOL-TREE-DISK or S13-TOOL-TREE-DISK (S13 has tar -x too).
+tree_title() {   # case-id -> title
+	local scen=${1%%-*} rest=${1#*-} tool tree disk count size
 	tool=${rest%%-*} rest=${rest#*-} tree=${rest%%-*} disk=${rest#*-}
-	read -r count size < <(s10_tree_spec "$tree")
-	[[ $tool == cp ]] && tool="cp -r" || tool="rsync -a"
+	read -r count size < <("${scen,,}_tree_spec" "$tree")
+	case $tool in cp) tool="cp -r" ;; rsync) tool="rsync -a" ;; tar) tool="tar -x" ;; esac
 	[[ $disk == fast ]] && disk="the fast disk" || disk="the 50 MB/s disk"
 	echo "$1: $tool of $count files of $((size / 1024)) KiB to $disk + sync -f"
 }

@@ -209,15 +209,6 @@ scenario_S13() {
 	done
 }
 
-s13_title() {   # S13-TOOL-TREE-DISK -> title
-	local rest=${1#S13-} tool tree disk count size
-	tool=${rest%%-*} rest=${rest#*-} tree=${rest%%-*} disk=${rest#*-}
-	read -r count size < <(s13_tree_spec "$tree")
-	case $tool in cp) tool="cp -r" ;; rsync) tool="rsync -a" ;; tar) tool="tar -x" ;; esac
-	[[ $disk == fast ]] && disk="the fast disk" || disk="the 50 MB/s disk"
-	echo "$1: $tool of $count files of $((size / 1024)) KiB to $disk + sync -f"
-}
-
 s13_case_files() {   # S13-TOOL-TREE-DISK -> files in the tree counted under strace
 	local tree=${1#S13-*-} files
 	tree=${tree%-*}
