@@ -78,10 +78,9 @@ static size_t wb_cwd_now(void)
 	long got;
 
 	if (wb_cwd_read_in != now) {
-		wb_cwd_read_in = 0;
 		got = wb_syscall(SYS_getcwd, wb_cwd, sizeof(wb_cwd));
 		if (got <= 0 || wb_cwd[0] != '/')
-			return 0; /* "(unreachable)": outside our root */
+			wb_cwd[0] = '\0'; /* too long, or "(unreachable)": none until a chdir */
 		wb_cwd_read_in = now;
 	}
 	return strlen(wb_cwd);

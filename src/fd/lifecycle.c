@@ -32,7 +32,8 @@ int wb_fd_opened_at(int fd, int dirfd, const char *path, int flags)
 {
 	struct wb_slot *slot;
 	unsigned char seen = WB_SEEN_FLAGS;
-	bool dir = (flags & (O_DIRECTORY | O_PATH)) != 0;
+	bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE; /* O_TMPFILE has O_DIRECTORY's bit */
+	bool dir = !tmpfile && (flags & (O_DIRECTORY | O_PATH)) != 0;
 
 	/* Only where the table has a page already: a process that never writes a
 	 * file pays no mmap for this. */
@@ -40,7 +41,7 @@ int wb_fd_opened_at(int fd, int dirfd, const char *path, int flags)
 		return fd;
 	/* Its name, for the closed-file queue: of what may be written, and of the
 	 * directories names are opened relative to (rsync's O_PATH ones). */
-	if (dir || ((flags & O_ACCMODE) != O_RDONLY && (flags & O_TMPFILE) != O_TMPFILE))
+	if (dir || ((flags & O_ACCMODE) != O_RDONLY && !tmpfile))
 		wb_fd_name_opened(fd, dirfd, path, dir);
 	if (flags & O_PATH)
 		return fd;
