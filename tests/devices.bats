@@ -72,8 +72,12 @@ others_while_open() {   # TRACE FILE
 		strace -f -qq -e signal=none -e trace=nanosleep,clock_nanosleep -o "$WORK/t" \
 		-E LD_PRELOAD="$PRELOAD" "$BIN/wbseq" "$WORK/out" 64 64 2048 50
 	cat "$WORK/log"
-	echo "sleeps by the shim: $(count_lines nanosleep "$WORK/t") (expected 0)"
-	[ "$(count_lines nanosleep "$WORK/t")" -eq 0 ]
+	sleeps=$(count_lines nanosleep "$WORK/t")
+	waits=$(grep -Eo 'budget_waits=[0-9]+' "$WORK/log" | head -1 | cut -d= -f2)
+	echo "sleeps by the shim: $sleeps; waits at the budget: $waits"
+	# None, unless the device fell behind (a busy machine writing gigabytes to the
+	# same disk): then only the hard line's naps at the budget, never pacing's.
+	[ "$sleeps" -eq 0 ] || [ "${waits:-0}" -gt 0 ]
 	# It was tracked and driven: the summary is there, with no pacing sleep.
 	grep -Eq "close: $WORK/out bytes=$((64 * MiB)) chunks=[1-9][0-9]* .* pace_sleeps=0 " "$WORK/log"
 }
