@@ -102,27 +102,14 @@ enum wb_fs_kind {
  * written whole, so a signal handler or another thread sees a complete entry or
  * none; a full table overwrites entries round robin. A fork child inherits correct
  * entries; a vfork child that adds one adds a true fact to its parent's table. */
-#define WB_MOUNTS 16
-static uint64_t wb_mounts[WB_MOUNTS];
-static unsigned int wb_mounts_next;
+#define WB_KINDS 16
+struct wb_kinds {
+	uint64_t entry[WB_KINDS]; /* key << 2 | kind, 0 empty */
+	unsigned int next;        /* the next entry to overwrite */
+};
 
-static enum wb_fs_kind wb_mount_kind(uint64_t mount)
-{
-	for (unsigned int i = 0; i < WB_MOUNTS; i++) {
-		uint64_t entry = __atomic_load_n(&wb_mounts[i], __ATOMIC_RELAXED);
-		if (entry && entry >> 2 == mount)
-			return (enum wb_fs_kind)(entry & 3);
-	}
-	return 0;
-}
-
-static void wb_mount_learned(uint64_t mount, enum wb_fs_kind kind)
-{
-	unsigned int i = __atomic_fetch_add(&wb_mounts_next, 1, __ATOMIC_RELAXED) % WB_MOUNTS;
-
-	if (mount && mount < (1ULL << 62))
-		__atomic_store_n(&wb_mounts[i], mount << 2 | (uint64_t)kind, __ATOMIC_RELAXED);
-}
+/* Keys are unique mount IDs. */
+static struct wb_kinds wb_mounts;
 
 /* The kind of filesystem on each block device seen (an st_dev with a major
  * number of its own), for the classifications that know st_dev only: those
@@ -130,45 +117,46 @@ static void wb_mount_learned(uint64_t mount, enum wb_fs_kind kind)
  * tmpfs, FUSE or NFS (major 0), a block device's number names that disk for as
  * long as it is there; only remaking the filesystem on it as another type while
  * the process runs could make an entry stale. Same layout and rules as above. */
-#define WB_DEVS 16
-static uint64_t wb_devs[WB_DEVS];
-static unsigned int wb_devs_next;
+static struct wb_kinds wb_devs;
 
-static bool wb_dev_keyable(dev_t dev)
+static enum wb_fs_kind wb_kind_find(const struct wb_kinds *t, uint64_t key)
 {
-	return major(dev) != 0 && dev < (1ULL << 62);
-}
-
-static enum wb_fs_kind wb_dev_kind(dev_t dev)
-{
-	for (unsigned int i = 0; wb_dev_keyable(dev) && i < WB_DEVS; i++) {
-		uint64_t entry = __atomic_load_n(&wb_devs[i], __ATOMIC_RELAXED);
-		if (entry && entry >> 2 == dev)
+	for (unsigned int i = 0; key && i < WB_KINDS; i++) {
+		uint64_t entry = __atomic_load_n(&t->entry[i], __ATOMIC_RELAXED);
+		if (entry && entry >> 2 == key)
 			return (enum wb_fs_kind)(entry & 3);
 	}
 	return 0;
 }
 
-static void wb_dev_learned(dev_t dev, enum wb_fs_kind kind)
+/* Key 0 (unknown) and keys too wide for an entry are not kept. */
+static void wb_kind_learned(struct wb_kinds *t, uint64_t key, enum wb_fs_kind kind)
 {
 	unsigned int i;
 
-	if (!wb_dev_keyable(dev) || wb_dev_kind(dev) == kind)
+	if (!key || key >= (1ULL << 62) || wb_kind_find(t, key) == kind)
 		return;
-	i = __atomic_fetch_add(&wb_devs_next, 1, __ATOMIC_RELAXED) % WB_DEVS;
-	__atomic_store_n(&wb_devs[i], (uint64_t)dev << 2 | (uint64_t)kind, __ATOMIC_RELAXED);
+	i = __atomic_fetch_add(&t->next, 1, __ATOMIC_RELAXED) % WB_KINDS;
+	__atomic_store_n(&t->entry[i], key << 2 | (uint64_t)kind, __ATOMIC_RELAXED);
+}
+
+/* A block device's number, or 0 for an anonymous one (reused across mounts). */
+static uint64_t wb_dev_key(dev_t dev)
+{
+	return major(dev) != 0 ? (uint64_t)dev : 0;
 }
 
 /* The kind behind fd: by its unique mount ID where the kernel gave one, else by
  * its block device where one was learned, else one fstatfs. */
 static enum wb_fs_kind wb_fs_kind_of(int fd, uint64_t mount, dev_t dev)
 {
-	enum wb_fs_kind kind = mount ? wb_mount_kind(mount) : wb_dev_kind(dev);
+	enum wb_fs_kind kind = mount ? wb_kind_find(&wb_mounts, mount)
+				     : wb_kind_find(&wb_devs, wb_dev_key(dev));
 	struct statfs fs;
 
 	if (kind) {
 		if (mount)
-			wb_dev_learned(dev, kind);
+			wb_kind_learned(&wb_devs, wb_dev_key(dev), kind);
 		return kind;
 	}
 	if (fstatfs(fd, &fs) != 0)
@@ -179,9 +167,8 @@ static enum wb_fs_kind wb_fs_kind_of(int fd, uint64_t mount, dev_t dev)
 		kind = WB_FS_REMOTE;
 	else
 		kind = WB_FS_DISK;
-	if (mount)
-		wb_mount_learned(mount, kind);
-	wb_dev_learned(dev, kind);
+	wb_kind_learned(&wb_mounts, mount, kind);
+	wb_kind_learned(&wb_devs, wb_dev_key(dev), kind);
 	return kind;
 }
 

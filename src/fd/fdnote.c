@@ -24,7 +24,7 @@ struct wb_fd_note {
 	char name[WB_NAME_MAX]; /* "" if unknown */
 };
 
-static struct wb_fd_note *wb_note_pages[WB_MAX_PAGES];
+static void *wb_note_pages[WB_MAX_PAGES]; /* each a page of struct wb_fd_note */
 
 /* Bumped by every chdir or fchdir door: a thread's kept directory is good while
  * it was read under the current generation. */
@@ -40,20 +40,14 @@ static unsigned int wb_unlinks;
 static struct wb_fd_note *wb_note(int fd, bool make)
 {
 	unsigned int index = (unsigned int)fd / WB_SLOTS_PER_PAGE;
-	const uint64_t bytes = WB_SLOTS_PER_PAGE * sizeof(struct wb_fd_note);
-	struct wb_fd_note *page, *expected = NULL;
+	struct wb_fd_note *page;
 
 	if (fd < 0 || (unsigned int)fd >= WB_MAX_FDS)
 		return NULL;
 	page = __atomic_load_n(&wb_note_pages[index], __ATOMIC_ACQUIRE);
-	if (!page && make) {
-		page = wb_alloc(bytes);
-		if (page && !__atomic_compare_exchange_n(&wb_note_pages[index], &expected, page, 0,
-							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			(void)wb_syscall(SYS_munmap, page, bytes); /* another thread won */
-			page = expected;
-		}
-	}
+	if (!page && make)
+		page = wb_table_page(wb_note_pages, index,
+				     WB_SLOTS_PER_PAGE * sizeof(struct wb_fd_note));
 	return page ? &page[(unsigned int)fd % WB_SLOTS_PER_PAGE] : NULL;
 }
 

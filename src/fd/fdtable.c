@@ -6,7 +6,7 @@
 
 #include "syscall.h"
 
-struct wb_slot *wb_pages[WB_MAX_PAGES];
+void *wb_pages[WB_MAX_PAGES]; /* each a page of struct wb_slot */
 
 /* initial-exec: a preloaded library gets static TLS, and no lazy allocation
  * (which could call malloc from a signal handler) is wanted. */
@@ -27,26 +27,30 @@ static void wb_free(void *mem, uint64_t bytes)
 	(void)wb_syscall(SYS_munmap, mem, bytes);
 }
 
+void *wb_table_page(void **pages, unsigned int index, uint64_t bytes)
+{
+	void *page = __atomic_load_n(&pages[index], __ATOMIC_ACQUIRE), *expected = NULL;
+
+	if (page)
+		return page;
+	page = wb_alloc(bytes);
+	if (page && !__atomic_compare_exchange_n(&pages[index], &expected, page, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		wb_free(page, bytes); /* another thread won the race */
+		page = expected;
+	}
+	return page;
+}
+
 struct wb_slot *wb_slot_get(int fd)
 {
-	unsigned int index = (unsigned int)fd / WB_SLOTS_PER_PAGE;
-	const uint64_t bytes = WB_SLOTS_PER_PAGE * sizeof(struct wb_slot);
-	struct wb_slot *page, *expected = NULL;
+	struct wb_slot *page;
 
 	if ((unsigned int)fd >= WB_MAX_FDS)
 		return NULL;
-	page = __atomic_load_n(&wb_pages[index], __ATOMIC_ACQUIRE);
-	if (!page) {
-		page = wb_alloc(bytes);
-		if (!page)
-			return NULL;
-		if (!__atomic_compare_exchange_n(&wb_pages[index], &expected, page, 0,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			wb_free(page, bytes); /* another thread won the race */
-			page = expected;
-		}
-	}
-	return &page[(unsigned int)fd % WB_SLOTS_PER_PAGE];
+	page = wb_table_page(wb_pages, (unsigned int)fd / WB_SLOTS_PER_PAGE,
+			     WB_SLOTS_PER_PAGE * sizeof(struct wb_slot));
+	return page ? &page[(unsigned int)fd % WB_SLOTS_PER_PAGE] : NULL;
 }
 
 struct wb_file *wb_slot_file(struct wb_slot *slot, uint64_t pipe_bytes)

@@ -82,7 +82,7 @@ struct wb_slot {
 	struct wb_file *file;
 };
 
-extern struct wb_slot *wb_pages[WB_MAX_PAGES];
+extern void *wb_pages[WB_MAX_PAGES]; /* each a page of WB_SLOTS_PER_PAGE struct wb_slot */
 
 /* The fast path: the slot for fd if its page exists, else NULL. No syscall, no lock. */
 static inline struct wb_slot *wb_slot_peek(int fd)
@@ -125,6 +125,10 @@ static inline void wb_slot_reset(struct wb_slot *slot)
 /* Zeroed memory from mmap (async-signal-safe, apart from the program's
  * allocator); NULL if mmap failed. */
 void *wb_alloc(uint64_t bytes);
+
+/* Page `index` of a table of pages of `bytes` each (the slots', fdnote.c's),
+ * mapped on first use; threads racing to map it agree on one. NULL if mmap failed. */
+void *wb_table_page(void **pages, unsigned int index, uint64_t bytes);
 
 /* The slot for fd, allocating its page. NULL if fd is out of range or mmap failed. */
 struct wb_slot *wb_slot_get(int fd);
