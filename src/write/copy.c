@@ -75,7 +75,11 @@ static ssize_t wb_transfer(struct wb_transfer *t, size_t len)
 	if (len > WB_MAX_RW_COUNT)
 		len = WB_MAX_RW_COUNT;
 	while (total < len) {
-		size_t want = len - total < wb_cfg.chunk ? len - total : (size_t)wb_cfg.chunk;
+		/* Pieces end where the transfer's chunks do, also after a first piece
+		 * the source's classification cut short: the destination's kicks fall
+		 * where they would for whole chunks. */
+		size_t room = (size_t)(wb_cfg.chunk - total % wb_cfg.chunk);
+		size_t want = len - total < room ? len - total : room;
 		int64_t at = t->off_out ? *t->off_out : WB_AT_CURSOR;
 
 		if (total == 0)
