@@ -74,7 +74,9 @@ trace_after() {   # RAW PATTERN N
 	trace_read "$WORK/t" cp "$WORK/big" "$WORK/copy"
 	[ "$(count_lines "big>, .*DONTNEED" "$WORK/t")" -ge 10 ]
 	at_most_chunks "$WORK/big" 2
-	at_most_chunks "$WORK/copy" 3
+	# The copy is the write side's: what is still in flight at exit cannot be
+	# dropped, up to its budget (depth + 1 chunks) on a busy machine.
+	at_most_chunks "$WORK/copy" 5
 	cmp "$WORK/big" "$WORK/copy"
 }
 
