@@ -34,14 +34,28 @@ static __thread bool wb_starting_here __attribute__((tls_model("initial-exec")))
 static void wb_report_open(int fd, struct wb_slot *slot)
 {
 	struct wb_file *file = slot->file;
-	bool measured = false;
-	uint64_t rate;
 
 	/* A file that was only classified (a seek, a duplicate fd) has nothing to report. */
 	if (!file || !file->device || __atomic_load_n(&file->stats.bytes, __ATOMIC_RELAXED) == 0)
 		return;
-	rate = wb_pace_rate(file->device, &measured);
-	wb_stats_report(fd, &file->stats, "at exit", rate, measured);
+	wb_stats_report(fd, &file->stats, "at exit", wb_pace_rate(file->device),
+			wb_device_rate_from(file->device));
+}
+
+/* The rate of the one device the process wrote to (rate_from NULL: several). */
+struct wb_one_device {
+	unsigned int devices;
+	uint64_t rate;
+	const char *rate_from;
+};
+
+static void wb_note_device(const struct wb_device_summary *s, void *arg)
+{
+	struct wb_one_device *one = arg;
+
+	one->devices++;
+	one->rate = s->rate;
+	one->rate_from = s->rate_from;
 }
 
 /* Files still open at exit never reach close(): summarise them here. Closed files
@@ -54,9 +68,15 @@ __attribute__((destructor)) static void wb_finish(void)
 	if (wb_vforked())
 		return; /* a vfork child calling exit(): the queue is the parent's */
 	if (wb_log_level >= WB_LOG_INFO) {
+		struct wb_one_device one = { 0 };
+
 		wb_table_each_tracked(wb_report_open);
+		wb_device_each(wb_note_device, &one);
+		if (one.devices != 1)
+			one = (struct wb_one_device){ .rate_from = one.devices ? NULL : "guess",
+						      .rate = WB_RATE_GUESS };
 		/* One line per process, so "not reached" never looks like "nothing written". */
-		wb_totals_report(wb_budget_writer(), wb_budget_bytes());
+		wb_totals_report(wb_budget_writer(), wb_budget_bytes(), one.rate, one.rate_from);
 	}
 	wb_map_exit();
 	wb_keep_exit();

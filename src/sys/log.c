@@ -182,6 +182,8 @@ static void wb_totals_add(const struct wb_stats *stats)
 	wb_stats_add(&wb_totals.chunks, chunks);
 	wb_stats_add(&wb_totals.waits, wb_load(&stats->waits));
 	wb_stats_add(&wb_totals.wait_ns, wb_load(&stats->wait_ns));
+	wb_stats_add(&wb_totals.pace_sleeps, wb_load(&stats->pace_sleeps));
+	wb_stats_add(&wb_totals.pace_ns, wb_load(&stats->pace_ns));
 	if (chunks) {
 		wb_stats_add(&wb_totals.paced, 1);
 		wb_stats_add(&wb_totals.paced_bytes, bytes);
@@ -203,13 +205,13 @@ static const char *wb_human(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-void wb_totals_report(bool writer, uint64_t budget)
+void wb_totals_report(bool writer, uint64_t budget, uint64_t rate, const char *rate_from)
 {
 	uint64_t files = wb_load(&wb_totals.files), paced = wb_load(&wb_totals.paced);
 	uint64_t bytes = wb_load(&wb_totals.bytes), paced_bytes = wb_load(&wb_totals.paced_bytes);
 	uint64_t peak = wb_load(&wb_totals.peak_inflight);
 	uint64_t dropped = wb_load(&wb_totals.read_dropped);
-	char a[32], b[32], c[64], d[32], left[160] = "", extra[96] = "";
+	char a[32], b[32], c[64], d[32], left[160] = "", extra[96] = "", at[64];
 
 	if (wb_log_level < WB_LOG_INFO)
 		return;
@@ -231,17 +233,25 @@ void wb_totals_report(bool writer, uint64_t budget)
 		wb_human(peak, c, sizeof(c));
 		strcat(c, " peak in flight of a ");
 	}
+	if (rate_from)
+		snprintf(at, sizeof(at), "the device's rate %.1f MB/s (%s)", (double)rate / 1048576.0,
+			 rate_from);
+	else
+		snprintf(at, sizeof(at), "the devices' rates below");
 	wb_log_exit("summary: %llu file%s written, %llu paced (%s in %llu chunks)%s; "
-		    "%s%s budget per device; waited %.0f ms in %llu waits%s",
+		    "%s%s budget per device; waited %.0f ms in %llu waits; "
+		    "slept %.0f ms in %llu pacing sleeps, %s%s",
 		    (unsigned long long)files, files == 1 ? "" : "s", (unsigned long long)paced,
 		    wb_human(paced_bytes, a, sizeof(a)), (unsigned long long)wb_load(&wb_totals.chunks),
 		    left, c, wb_human(budget, d, sizeof(d)),
 		    (double)wb_load(&wb_totals.wait_ns) / 1e6,
-		    (unsigned long long)wb_load(&wb_totals.waits), extra);
+		    (unsigned long long)wb_load(&wb_totals.waits),
+		    (double)wb_load(&wb_totals.pace_ns) / 1e6,
+		    (unsigned long long)wb_load(&wb_totals.pace_sleeps), at, extra);
 }
 
 void wb_stats_report(int fd, const struct wb_stats *stats, const char *why, uint64_t rate,
-		     bool measured)
+		     const char *rate_from)
 {
 	char link[64], path[256];
 	ssize_t len;
@@ -261,5 +271,5 @@ void wb_stats_report(int fd, const struct wb_stats *stats, const char *why, uint
 		    (unsigned long long)stats->waits, (double)stats->wait_ns / 1e6,
 		    (double)stats->wait_ns_max / 1e6, (unsigned long long)stats->errors,
 		    (unsigned long long)stats->pace_sleeps, (double)stats->pace_ns / 1e6,
-		    (double)rate / 1048576.0, measured ? "device" : "guess");
+		    (double)rate / 1048576.0, rate_from);
 }

@@ -45,10 +45,10 @@ void wb_stats_add(uint64_t *counter, uint64_t amount);
 void wb_stats_max(uint64_t *counter, uint64_t value);
 
 /* One summary line for fd (its path from /proc/self/fd) at WB_LOG_INFO, with its
- * device's rate estimate (bytes per second; `measured`: not the starting guess);
- * the file's counts are added to the process's totals. */
+ * device's rate estimate (bytes per second) and where that comes from; the file's
+ * counts are added to the process's totals. */
 void wb_stats_report(int fd, const struct wb_stats *stats, const char *why, uint64_t rate,
-		     bool measured);
+		     const char *rate_from);
 
 /* What the whole process went through, summed from the per-file reports (and from
  * the counters below that other layers may feed): relaxed atomics, no lock, so a
@@ -61,6 +61,8 @@ struct wb_totals {
 	uint64_t chunks;       /* writeback kicks */
 	uint64_t waits;        /* waits for writeback */
 	uint64_t wait_ns;      /* time spent in them */
+	uint64_t pace_sleeps;  /* sleeps for pacing */
+	uint64_t pace_ns;      /* time slept in them */
 	uint64_t peak_inflight; /* most bytes in flight on one device at once */
 	uint64_t read_dropped; /* source bytes dropped behind reads */
 };
@@ -70,7 +72,8 @@ extern struct wb_totals wb_totals;
 /* The process's one summary line at WB_LOG_INFO (exit): what was paced, what was left
  * to the kernel and why, or that the process wrote nothing it could pace. `writer`
  * says whether the process passed one chunk written (budget.h); `budget` is the
- * process's bound in bytes. */
-void wb_totals_report(bool writer, uint64_t budget);
+ * process's bound in bytes; `rate` (bytes per second) and `rate_from` the estimate
+ * of the one device it wrote to, or 0 and NULL for several (each has its line). */
+void wb_totals_report(bool writer, uint64_t budget, uint64_t rate, const char *rate_from);
 
 #endif

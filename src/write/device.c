@@ -41,6 +41,13 @@ bool wb_device_id(const struct wb_device *device, dev_t *backing)
 	return true;
 }
 
+const char *wb_device_rate_from(const struct wb_device *device)
+{
+	if (__atomic_load_n(&device->samples_now, __ATOMIC_RELAXED))
+		return "device";
+	return __atomic_load_n(&device->rate_now, __ATOMIC_RELAXED) ? "at_least" : "guess";
+}
+
 void wb_device_each(void (*fn)(const struct wb_device_summary *, void *), void *arg)
 {
 	for (unsigned int i = 0; i <= WB_DEVICE_MAX; i++) {
@@ -53,7 +60,7 @@ void wb_device_each(void (*fn)(const struct wb_device_summary *, void *), void *
 		s.rate = __atomic_load_n(&d->rate_now, __ATOMIC_RELAXED);
 		if (!s.rate)
 			s.rate = WB_RATE_GUESS;
-		s.samples = __atomic_load_n(&d->samples_now, __ATOMIC_RELAXED);
+		s.rate_from = wb_device_rate_from(d);
 		s.written = __atomic_load_n(&d->written, __ATOMIC_RELAXED);
 		s.sleeps = __atomic_load_n(&d->sleeps, __ATOMIC_RELAXED);
 		s.slept_ns = __atomic_load_n(&d->slept_ns, __ATOMIC_RELAXED);
@@ -77,7 +84,7 @@ static void wb_device_report(const struct wb_device_summary *s, void *arg)
 		    "%s: written=%llu rate_mbs=%.1f rate_from=%s pace_sleeps=%llu pace_ms=%.1f "
 		    "budget_waits=%llu budget_wait_ms=%.1f",
 		    name, (unsigned long long)s->written, (double)s->rate / 1048576.0,
-		    s->samples ? "device" : "guess", (unsigned long long)s->sleeps,
+		    s->rate_from, (unsigned long long)s->sleeps,
 		    (double)s->slept_ns / 1e6, (unsigned long long)s->waits,
 		    (double)s->waited_ns / 1e6);
 }

@@ -51,12 +51,18 @@ struct wb_device *wb_device_of(dev_t backing);
 /* Its dev_t; false for the shared overflow entry. */
 bool wb_device_id(const struct wb_device *device, dev_t *backing);
 
+/* Where its rate estimate comes from, for summaries: "device" (a window in which
+ * the device had work queued most of the time measured it), "at_least" (only
+ * windows whose queue ran dry moved it: the device did at least that, maybe more),
+ * "guess" (nothing seen yet: the 100 MB/s start). */
+const char *wb_device_rate_from(const struct wb_device *device);
+
 /* What one device went through, for summaries. */
 struct wb_device_summary {
 	dev_t dev;          /* meaningless if `overflow` */
 	bool overflow;      /* the entry shared by devices past the table's size */
 	uint64_t rate;      /* the estimate, bytes per second */
-	unsigned samples;   /* windows measured (0: the estimate is the 100 MB/s guess) */
+	const char *rate_from; /* wb_device_rate_from() */
 	uint64_t written;   /* bytes written to tracked files on it */
 	uint64_t sleeps, slept_ns; /* pacing sleeps */
 	uint64_t waits, waited_ns; /* waits at the budget */

@@ -42,9 +42,8 @@ static uint64_t wb_rate_of(const struct wb_device *device)
 	return rate ? rate : WB_RATE_GUESS;
 }
 
-uint64_t wb_pace_rate(const struct wb_device *device, bool *measured)
+uint64_t wb_pace_rate(const struct wb_device *device)
 {
-	*measured = __atomic_load_n(&device->samples_now, __ATOMIC_RELAXED) != 0;
 	return wb_rate_of(device);
 }
 

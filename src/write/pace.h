@@ -75,8 +75,8 @@ void wb_pace_waited(struct wb_device *device, uint64_t ns);
 /* A paced write of `len` bytes: time to look for completions (every 256 KiB)? */
 bool wb_pace_reap_due(struct wb_device *device, uint64_t len);
 
-/* The device's rate estimate, bytes per second, and whether it was measured. */
-uint64_t wb_pace_rate(const struct wb_device *device, bool *measured);
+/* The device's rate estimate, bytes per second (where it comes from: device.h). */
+uint64_t wb_pace_rate(const struct wb_device *device);
 
 /* Can completions be seen without waiting (cachestat)? Asks the kernel once. */
 bool wb_pace_can_poll(int fd);

@@ -58,8 +58,7 @@ bool wb_settle_batch_look(int fd, const struct wb_batch *batch, bool *off_device
 
 uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device)
 {
-	bool measured;
-	uint64_t rate = device ? wb_pace_rate(device, &measured) : WB_RATE_GUESS, ns;
+	uint64_t rate = device ? wb_pace_rate(device) : WB_RATE_GUESS, ns;
 
 	if (rate == 0)
 		rate = 1;

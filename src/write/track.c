@@ -306,9 +306,9 @@ int wb_track_close(int fd, struct wb_slot *slot, const char *why)
 	}
 	latched = __atomic_exchange_n(&file->latched, 0, __ATOMIC_ACQ_REL);
 	if (file->stats.bytes) {
-		bool measured = false;
-		uint64_t rate = file->device ? wb_pace_rate(file->device, &measured) : 0;
-		wb_stats_report(fd, &file->stats, why, rate, measured);
+		uint64_t rate = file->device ? wb_pace_rate(file->device) : 0;
+		wb_stats_report(fd, &file->stats, why, rate,
+				file->device ? wb_device_rate_from(file->device) : "guess");
 	}
 	wb_slot_set_class(slot, WB_UNKNOWN);
 	wb_fd_note_forget(fd);
