@@ -70,7 +70,8 @@ uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device)
 
 int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device)
 {
-	uint64_t began = 0, left, ns;
+	uint64_t began = 0, left, ns, most = WB_SETTLE_MIN_NAP_NS;
+	bool measured = device && wb_pace_measured(device);
 	struct timespec nap;
 	int saved = errno, got;
 
@@ -87,6 +88,13 @@ int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device
 			return -1;
 		}
 		ns = wb_settle_nap_ns(left, device);
+		/* An unmeasured rate (the 100 MB/s guess) may be far below the disk's:
+		 * a nap sized by it would sleep on while the range is long done. Naps
+		 * start short and double up to it instead. */
+		if (!measured && ns > most) {
+			ns = most;
+			most *= 2;
+		}
 		nap.tv_sec = (time_t)(ns / 1000000000ULL);
 		nap.tv_nsec = (long)(ns % 1000000000ULL);
 		(void)nanosleep(&nap, NULL); /* a signal cuts it short: look again */

@@ -10,7 +10,8 @@
  *
  * A settle looks, sleeps about as long as the pages still dirty or under
  * writeback need at the disk's measured rate (pace.h), in naps of 100 us to
- * 20 ms, and looks again; pages dirtied again after their kick (a rewrite,
+ * 20 ms, and looks again (before the rate is measured, naps start at 100 us
+ * and double up to that: the starting guess may be far below the disk's); pages dirtied again after their kick (a rewrite,
  * stdio's last buffer) are kicked again. It gives up after two minutes: a wait
  * must not hang a program forever on a disk that stopped. */
 #ifndef WB_SETTLE_H
