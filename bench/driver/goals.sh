@@ -109,7 +109,7 @@ headline_for() {
 		"p99_write_ms|write() p99 against the kernel at the same bound, ms|kernel-bound" ;;
 	S10-*) printf '%s\n' "durable_s|copy + sync, s" "peak_cached_mb|peak cached by the written files, MB" ;;
 	S13-*) printf '%s\n' "exit_s|exit, s" "durable_s|exit + sync, s" "peak_cached_mb|peak cached by the written files, MB" \
-		"calls_per_file|system calls per file (strace -f -c)" ;;
+		"calls_per_file|system calls per file (strace -f -c)" "write_requests|write requests the disk completed" ;;
 	S11) printf '%s\n' "exit_s|exit, s" "durable_s|durable (exit + sync), s" ;;
 	S14-*) printf '%s\n' "exit_s|exit, s" "durable_s|exit + sync, s" "peak_inflight_mb|peak in flight (shim summary), MB" ;;
 	S12) printf '%s\n' "victim_cached_pct|victim's hot file still cached, %" "durable_s|cp + dd, each + sync -f, s" \

@@ -139,6 +139,12 @@ block_name() {   # DIR -> name under /sys/block of the disk holding it (vda, loo
 	fi
 }
 
+writes_done() {   # block-name -> write requests the disk has completed (its stat's 5th field)
+	local fields
+	read -r -a fields <"/sys/class/block/$1/stat"
+	echo "${fields[4]}"
+}
+
 warm_tree() {   # dir: read it into the page cache, charged to the bench, not the copy
 	find "$1" -type f -exec cat {} + >/dev/null
 }
@@ -153,9 +159,14 @@ tree_cached_mb() {   # dir -> MB of its files in the page cache
 # Records the cache the copy's files hold (peak, at exit), its time (as `first`:
 # copy_s or exit_s), the sync -f after it and their sum, durable_s.
 tree_copy_measured() {   # id variant rep run-dir parent dest first-metric
-	local id=$1 variant=$2 rep=$3 dir=$4 parent=$5 dest=$6 first=$7 sync_start sync_us
+	local id=$1 variant=$2 rep=$3 dir=$4 parent=$5 dest=$6 first=$7 sync_start sync_us disk writes
 	TARGET_FILE=""
-	run_measured "$id" "$variant" "$rep" "$dir" "$(majmin_of "$parent")" "$(block_name "$parent")"
+	disk=$(block_name "$parent")
+	# Write requests the disk completed until the copy was durable: the kernel's flusher
+	# merges many small files into one request; a kick per file is a request per file.
+	# Counts the whole disk's: anything else writing to it meanwhile is in the figure.
+	writes=$(writes_done "$disk")
+	run_measured "$id" "$variant" "$rep" "$dir" "$(majmin_of "$parent")" "$disk"
 	WARM_TREE=""
 	record "$id" "$variant" "$rep" cached_at_exit_mb "$(tree_cached_mb "$dest")"
 	# Without a memory cgroup there is no counter of the copy's own cache: no figure.
@@ -164,6 +175,7 @@ tree_copy_measured() {   # id variant rep run-dir parent dest first-metric
 	sync_start=$(now_us)
 	sync -f "$dest"
 	sync_us=$(($(now_us) - sync_start))
+	record "$id" "$variant" "$rep" write_requests $(($(writes_done "$disk") - writes))
 	record "$id" "$variant" "$rep" "$first" "$(us_to_s "$LAST_WALL_US")"
 	record "$id" "$variant" "$rep" sync_s "$(us_to_s "$sync_us")"
 	record "$id" "$variant" "$rep" durable_s "$(us_to_s $((LAST_WALL_US + sync_us)))"

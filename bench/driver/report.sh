@@ -50,9 +50,9 @@ metrics_for() {
 	S6 | S7) echo "ns_per_write" ;;
 	S9) echo "ns_per_putc" ;;
 	S8) echo "total_s tar_s sync_s own_dirty_wb_mb peak_dirty_wb_mb" ;;
-	S10*) echo "durable_s copy_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb" ;;
+	S10*) echo "durable_s copy_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb write_requests" ;;
 	S14*) echo "exit_s durable_s sync_s peak_inflight_mb pace_sleeps pace_ms rate_mbs" ;;
-	S13*) echo "durable_s exit_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb calls_per_file" ;;
+	S13*) echo "durable_s exit_s sync_s own_dirty_wb_mb peak_cached_mb cached_at_exit_mb calls_per_file write_requests" ;;
 	S11) echo "exit_s durable_s sync_s own_dirty_wb_mb residue_mb" ;;
 	S12) echo "victim_cached_mb victim_cached_pct durable_s cp_durable_s dd_durable_s src_cached_mb dst_cp_cached_mb dst_dd_cached_mb victim_reread_s max_usage_mb" ;;
 	esac
