@@ -73,7 +73,7 @@ extern struct wb_totals wb_totals;
  * to the kernel and why, or that the process wrote nothing it could pace. `writer`
  * says whether the process passed one chunk written (budget.h); `budget` is the
  * process's bound in bytes; `rate` (bytes per second) and `rate_from` the estimate
- * of the one device it wrote to, or 0 and NULL for several (each has its line). */
+ * of the one device it wrote to; `rate_from` NULL for several (each has its line). */
 void wb_totals_report(bool writer, uint64_t budget, uint64_t rate, const char *rate_from);
 
 #endif
