@@ -9,7 +9,7 @@ BENCH_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 WARNINGS ?= -Wall -Wextra -Wshadow -Wmissing-prototypes
 
-BENCH_BINS := $(BENCH_DIR)/devlimit $(BENCH_DIR)/loadgen $(BENCH_DIR)/onebyte $(BENCH_DIR)/sampler \
+BENCH_BINS := $(BENCH_DIR)/devlimit $(BENCH_DIR)/kicks $(BENCH_DIR)/loadgen $(BENCH_DIR)/onebyte $(BENCH_DIR)/sampler \
 	$(BENCH_DIR)/victim
 
 .PHONY: bench-tools bench-clean
