@@ -47,7 +47,8 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		case $1 in
 		S1 | S3) list="noshim wbshim wbshim-hard tuned kernel-bound" ;;
 		S2) list="noshim wbshim tuned dd-direct devlimit" ;;
-		S10 | S13 | S14) list="noshim wbshim" ;;
+		S10 | S13) list="noshim wbshim" ;;
+		S14) list="noshim wbshim tuned" ;;
 		S12) list="noshim wbshim wbshim-noread nocache" ;;
 		*) list="noshim wbshim tuned" ;;
 		esac
@@ -59,7 +60,8 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		# room for two anchors: the knob that bounds this device's dirty pages, and the
 		# kernel held to the shim's own bound (the yardstick for write() pauses).
 		S3) list="noshim wbshim wbshim-hard tuned bdi kernel-bound" ;;
-		S10 | S13 | S14) list="noshim wbshim" ;;
+		S10 | S13) list="noshim wbshim" ;;
+		S14) list="noshim wbshim tuned" ;;
 		S12) list="noshim wbshim wbshim-noread nocache" ;;
 		S4) list="noshim wbshim tuned dd-direct bdi dirty-bytes dontcache" ;;
 		*) list="noshim wbshim tuned" ;;
