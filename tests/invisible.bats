@@ -166,6 +166,80 @@ error_case() {
 	[[ "$shimmed" == "0 close=prompt"*alive ]]
 }
 
+# A writer under the shim: 8 MiB to f1, closed; then "ready", and once "go" exists,
+# 24 MiB to f2, which makes the shim settle f1 (open it again by name, drop it).
+CLOSED_THEN_MORE='
+import os, sys, time
+d = sys.argv[1]
+block = b"x" * (1 << 20)
+with open(os.path.join(d, "f1"), "wb") as f:
+    for _ in range(8):
+        f.write(block)
+open(os.path.join(d, "ready"), "w").close()
+while not os.path.exists(os.path.join(d, "go")):
+    time.sleep(0.01)
+with open(os.path.join(d, "f2"), "wb") as f:
+    for _ in range(24):
+        f.write(block)
+'
+
+# Another program takes a write lease on f1 once it is closed, then says "go"; after
+# 3 s it prints whether a break started (SIGIO) and the lease it holds (1: F_WRLCK).
+LEASE_HOLDER='
+import fcntl, os, signal, sys, time
+got = []
+signal.signal(signal.SIGIO, lambda s, f: got.append(1))
+d = sys.argv[1]
+while not os.path.exists(os.path.join(d, "ready")):
+    time.sleep(0.01)
+fd = os.open(os.path.join(d, "f1"), os.O_RDONLY)
+fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+open(os.path.join(d, "go"), "w").close()
+time.sleep(3)
+print("sigio", len(got), "lease", fcntl.fcntl(fd, fcntl.F_GETLEASE))
+'
+
+# Another program puts a FIFO where f1 was, says "go" and opens it for writing,
+# which blocks until someone opens it for reading: nobody, without the shim.
+FIFO_PUTTER='
+import os, signal, sys, time
+d = sys.argv[1]
+signal.signal(signal.SIGALRM, lambda s, f: (print("still blocked"), os._exit(0)))
+signal.alarm(3)
+while not os.path.exists(os.path.join(d, "ready")):
+    time.sleep(0.01)
+os.unlink(os.path.join(d, "f1"))
+os.mkfifo(os.path.join(d, "f1"))
+open(os.path.join(d, "go"), "w").close()
+fd = os.open(os.path.join(d, "f1"), os.O_WRONLY)
+print("let through")
+'
+
+# other_side SCRIPT DIR: the other program's output, with the writer run beside it.
+other_side() {
+	local out=$2/other.out
+	python3 -c "$1" "$2" >"$out" &
+	WBSHIM_CHUNK=1M LD_PRELOAD="$PRELOAD" python3 -c "$CLOSED_THEN_MORE" "$2"
+	wait
+	cat "$out"
+}
+
+@test "another program's write lease on a file we closed is never broken (no SIGIO, still held)" {
+	require_disk_fs
+	mkdir "$WORK/d"
+	result=$(other_side "$LEASE_HOLDER" "$WORK/d")
+	echo "$result"
+	[ "$result" = "sigio 0 lease 1" ]
+}
+
+@test "a FIFO put in the place of a file we closed is never opened (a blocked writer stays blocked)" {
+	require_disk_fs
+	mkdir "$WORK/d"
+	result=$(other_side "$FIFO_PUTTER" "$WORK/d")
+	echo "$result"
+	[ "$result" = "still blocked" ]
+}
+
 # Writes files, runs a Python subprocess (vfork: its child runs close_range in our
 # memory) while one file is open, writes on, and prints its fd count before and after.
 VFORK_WRITER='

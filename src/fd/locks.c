@@ -41,8 +41,10 @@ bool wb_locks_in_use(void)
 }
 
 /* One line of /proc/locks (fs/locks.c, lock_get_status):
- *   "ID: [-> ]KIND MODE ACCESS PID MAJ:MIN:INO START END". */
-static bool wb_line_disturbs(char *line, ino_t ino, int pid)
+ *   "ID: [-> ]KIND MODE ACCESS PID MAJ:MIN:INO START END".
+ * The inode a re-open would disturb (a lease or a delegation, anyone's; a POSIX
+ * lock of `pid`), or 0. */
+static ino_t wb_line_disturbs(char *line, int pid)
 {
 	char *field[8], *save = NULL, *dev;
 	int n = 0;
@@ -51,29 +53,47 @@ static bool wb_line_disturbs(char *line, ino_t ino, int pid)
 		if (strcmp(t, "->") != 0 || n != 1)
 			field[n++] = t;
 		else
-			return false; /* a request still waiting: nothing held yet */
+			return 0; /* a request still waiting: nothing held yet */
 	if (n < 6 || !(dev = strrchr(field[5], ':')))
-		return false;
-	if ((ino_t)strtoull(dev + 1, NULL, 10) != ino)
-		return false;
-	if (!strcmp(field[1], "POSIX"))
-		return atoi(field[4]) == pid;
-	return !strcmp(field[1], "LEASE") || !strcmp(field[1], "DELEG");
+		return 0;
+	if (!strcmp(field[1], "POSIX") ? pid && atoi(field[4]) == pid
+				       : !strcmp(field[1], "LEASE") || !strcmp(field[1], "DELEG"))
+		return (ino_t)strtoull(dev + 1, NULL, 10);
+	return 0;
 }
 
-bool wb_locks_on(ino_t ino, int pid)
+static void wb_seen_add(struct wb_locks_seen *seen, ino_t ino)
+{
+	if (!ino || wb_locks_seen_on(seen, ino))
+		return;
+	if (seen->count == WB_LOCKS_SEEN_MAX)
+		seen->all = true;
+	else
+		seen->ino[seen->count++] = ino;
+}
+
+/* A machine with more locks than this (a database's record locks) is not read
+ * through for every batch: every file then counts as locked, and is left to the kernel. */
+#define WB_LOCKS_READ_MAX (64 * 1024)
+
+void wb_locks_look(struct wb_locks_seen *seen, int pid)
 {
 	char buf[4096], line[256];
-	size_t used = 0;
-	bool found = false, overlong = false;
+	size_t used = 0, total = 0;
+	bool overlong = false;
 	struct stat st;
 	int fd = wb_transient_open("/proc/locks", &st);
-	long got;
+	long got = 0;
 
+	seen->count = 0;
+	seen->all = fd < 0;
 	if (fd < 0)
-		return true;
-	while (!found && (got = wb_syscall(SYS_read, fd, buf, sizeof(buf))) > 0) {
-		for (long i = 0; i < got && !found; i++) {
+		return;
+	while (!seen->all && (got = wb_syscall(SYS_read, fd, buf, sizeof(buf))) > 0) {
+		total += (size_t)got;
+		if (total > WB_LOCKS_READ_MAX)
+			seen->all = true;
+		for (long i = 0; i < got; i++) {
 			if (buf[i] != '\n') {
 				if (used < sizeof(line) - 1)
 					line[used++] = buf[i];
@@ -82,11 +102,23 @@ bool wb_locks_on(ino_t ino, int pid)
 				continue;
 			}
 			line[used] = '\0';
-			found = !overlong && wb_line_disturbs(line, ino, pid);
+			if (!overlong)
+				wb_seen_add(seen, wb_line_disturbs(line, pid));
 			used = 0;
 			overlong = false;
 		}
 	}
+	if (got < 0)
+		seen->all = true;
 	wb_transient_close(fd, &st);
-	return found || got < 0;
+}
+
+bool wb_locks_seen_on(const struct wb_locks_seen *seen, ino_t ino)
+{
+	if (seen->all)
+		return true;
+	for (unsigned int i = 0; i < seen->count; i++)
+		if (seen->ino[i] == ino)
+			return true;
+	return false;
 }

@@ -250,10 +250,24 @@ static void wb_closed_drop(int fd, const struct wb_noted *c, const struct stat *
 	}
 }
 
-/* Open the noted file again, unless that would disturb a lock or a lease. */
-static int wb_closed_open(ino_t ino, const char *name, struct stat *st)
+/* What a re-open now would disturb (locks.h), looked at once for a batch. */
+static void wb_closed_locks(struct wb_locks_seen *seen)
 {
-	if (wb_locks_in_use() && wb_locks_on(ino, (int)wb_syscall(SYS_getpid, 0)))
+	wb_locks_look(seen, wb_locks_in_use() ? (int)wb_syscall(SYS_getpid, 0) : 0);
+}
+
+/* Open the noted file again: only if nothing `seen` holds would be disturbed, and
+ * its name still leads to it, a regular file. Looked at before the open: opening a
+ * FIFO or a device put in its place has effects (a blocked writer let through, a
+ * tape rewound). The caller checks the opened file again (a rename in between). */
+static int wb_closed_open(const struct wb_noted *c, const char *name, struct stat *st,
+			  const struct wb_locks_seen *seen)
+{
+	struct stat now;
+
+	if (wb_locks_seen_on(seen, c->ino))
+		return -1;
+	if (wb_sys_fstatat(AT_FDCWD, name, &now, 0) != 0 || !wb_same_file(&now, c))
 		return -1;
 	return wb_transient_open(name, st);
 }
@@ -265,8 +279,12 @@ static void wb_closed_finish(const struct wb_closed *c, bool wait)
 	WB_KEEP_ERRNO;
 	uint64_t began = wb_now_ns();
 	const char *what = "forgotten (gone, replaced or locked)";
+	struct wb_locks_seen seen;
 	struct stat st;
-	int fd = wb_closed_open(c->k.ino, c->name, &st);
+	int fd;
+
+	wb_closed_locks(&seen);
+	fd = wb_closed_open(&c->k, c->name, &st, &seen);
 
 	if (fd >= 0) {
 		if (wb_same_file(&st, &c->k)) {
@@ -392,13 +410,13 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 }
 
 /* Open the entry `c` again by its name; -1 if it left the ring, cannot be
- * opened, or is not the same file any more. */
-static int wb_batch_open(const struct wb_noted *c, struct stat *st)
+ * opened (or must not be: `seen`), or is not the same file any more. */
+static int wb_batch_open(const struct wb_noted *c, struct stat *st, const struct wb_locks_seen *seen)
 {
 	char name[WB_KEEP_NAME_MAX];
 	int fd;
 
-	if (!wb_keep_name(c->serial, name) || (fd = wb_closed_open(c->ino, name, st)) < 0)
+	if (!wb_keep_name(c->serial, name) || (fd = wb_closed_open(c, name, st, seen)) < 0)
 		return -1;
 	if (!wb_same_file(st, c)) {
 		wb_transient_close(fd, st);
@@ -446,6 +464,7 @@ static uint64_t wb_keep_batch(struct wb_device *device, bool wait, uint64_t now,
 	struct wb_noted batch[WB_KEEP_BATCH], *newest;
 	uint64_t left = 0, bytes = 0;
 	unsigned int n = wb_keep_oldest_batch(device, batch, WB_KEEP_BATCH);
+	struct wb_locks_seen seen;
 	struct stat st;
 	int fd;
 
@@ -453,7 +472,8 @@ static uint64_t wb_keep_batch(struct wb_device *device, bool wait, uint64_t now,
 	if (!n)
 		return 0;
 	newest = &batch[n - 1];
-	if ((fd = wb_batch_open(newest, &st)) < 0)
+	wb_closed_locks(&seen);
+	if ((fd = wb_batch_open(newest, &st, &seen)) < 0)
 		return wb_batch_leave(device, newest); /* gone: forgotten; the next batch looks again */
 	if (!wb_batch_settled(fd, newest, wait, &left)) {
 		wb_transient_close(fd, &st);
@@ -468,7 +488,7 @@ static uint64_t wb_keep_batch(struct wb_device *device, bool wait, uint64_t now,
 	bytes += wb_batch_leave(device, newest);
 	for (unsigned int i = 0; i + 1 < n; i++) {
 		struct wb_noted *c = &batch[i];
-		if (wb_cfg.drop && (fd = wb_batch_open(c, &st)) >= 0) {
+		if (wb_cfg.drop && (fd = wb_batch_open(c, &st, &seen)) >= 0) {
 			wb_closed_drop(fd, c, &st);
 			wb_transient_close(fd, &st);
 		}
