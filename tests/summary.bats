@@ -75,3 +75,26 @@ os.waitpid(pid, 0)
 	[ "$(summary "$WORK/log" | grep -c '^wbshim\[python3 [0-9]*\]: summary: 1 file written, 1 paced (8.0 MiB')" -eq 1 ]
 	[ "$(summary "$WORK/log" | grep -c '^wbshim\[python3 [0-9]*\]: summary: wrote nothing')" -eq 1 ]
 }
+
+# The program closes its stderr and gets fd 2 back for its own files: with -v, not a
+# byte of ours may land in them (the close line comes before the real close, the
+# summary at exit).
+STDERR_REUSED='
+import os, sys
+os.close(2)
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+assert fd == 2
+for _ in range(10):
+    os.write(fd, b"d" * (1 << 20))
+os.close(fd)
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+assert fd == 2
+os.write(fd, b"abc")
+'
+
+@test "-v with stderr closed and fd 2 reused for data files: nothing of ours lands in them" {
+	require_disk_fs
+	WBSHIM_VERBOSE=1 WBSHIM_CHUNK=1M shim python3 -c "$STDERR_REUSED" "$WORK/data" "$WORK/data2"
+	[ "$(stat -c %s "$WORK/data")" -eq $((10 * MiB)) ]
+	[ "$(stat -c %s "$WORK/data2")" -eq 3 ]
+}

@@ -18,9 +18,12 @@
 int wb_log_level = WB_LOG_WARN;
 static int wb_log_fd = 2;
 
-/* Where stderr pointed at start-up (-v only): many programs close their stderr at exit
- * (coreutils' close_stdout), before our destructor prints the process's summary; then
- * the summary is appended to the same terminal or file by name, if it is still that. */
+/* Where stderr pointed at start-up (-v only). A program may close its stderr and get
+ * fd 2 back for a file of its own: our lines must never go there. Many programs close
+ * their stderr at exit (coreutils' close_stdout), before our destructor prints the
+ * process's summary; then a line is appended to the same terminal or file by name,
+ * if it is still that, or not written. */
+static int wb_stderr_state; /* 0: not looked at (no -v), 1: known, -1: closed at start-up */
 static char wb_stderr_path[128];
 static dev_t wb_stderr_dev;
 static ino_t wb_stderr_ino;
@@ -37,8 +40,13 @@ static void wb_stderr_remember(void)
 	struct stat st;
 	ssize_t len;
 
-	if (wb_syscall(SYS_fstat, 2, &st) != 0)
+	if (wb_syscall(SYS_fstat, 2, &st) != 0) {
+		wb_stderr_state = -1;
 		return;
+	}
+	wb_stderr_state = 1;
+	wb_stderr_dev = st.st_dev;
+	wb_stderr_ino = st.st_ino;
 	len = readlink("/proc/self/fd/2", wb_stderr_path, sizeof(wb_stderr_path) - 1);
 	/* Only a path can be opened again: not a pipe or a socket ("pipe:[123]"); and
 	 * only a terminal or a file opened for appending (2>>), since appending through a
@@ -49,18 +57,22 @@ static void wb_stderr_remember(void)
 		return;
 	}
 	wb_stderr_path[len] = '\0';
-	wb_stderr_dev = st.st_dev;
-	wb_stderr_ino = st.st_ino;
 }
 
-/* The fd for the exit summary, or -1; *opened says it is ours to close. */
-static int wb_exit_log_fd(bool *opened)
+/* The fd for a line, or -1; *opened says it is ours to close. */
+static int wb_log_target(bool *opened)
 {
 	int fd;
 
 	*opened = false;
-	if (wb_log_fd != 2 || !wb_stderr_path[0] || wb_fd_is(2, wb_stderr_dev, wb_stderr_ino))
-		return wb_log_fd;
+	if (wb_log_fd != 2 || wb_stderr_state == 0)
+		return wb_log_fd; /* a log file of our own, or a warning without -v */
+	if (wb_stderr_state < 0)
+		return -1; /* stderr was closed at start-up: fd 2 is the program's */
+	if (wb_fd_is(2, wb_stderr_dev, wb_stderr_ino))
+		return 2;
+	if (!wb_stderr_path[0])
+		return -1; /* fd 2 is something else now, and the old one has no name */
 	/* Raw syscalls: our own open() and close() doors must not see this fd. */
 	fd = (int)wb_syscall(SYS_openat, AT_FDCWD, wb_stderr_path,
 			     O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
@@ -87,11 +99,14 @@ void wb_log_setup(const char *path, int level)
 	/* Raw syscall: our own open() door must not see (or classify) the log file. */
 	int fd = (int)wb_syscall_errno(SYS_openat, AT_FDCWD, path,
 			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
-	if (fd >= 0)
+	if (fd >= 0) {
 		wb_log_fd = fd;
-	else
-		wb_log_emit(WB_LOG_WARN, "WBSHIM_LOG=\"%s\": cannot open (%s); logging to stderr",
-			    path, strerror(errno));
+		return;
+	}
+	wb_log_emit(WB_LOG_WARN, "WBSHIM_LOG=\"%s\": cannot open (%s); logging to stderr", path,
+		    strerror(errno));
+	if (level >= WB_LOG_INFO)
+		wb_stderr_remember();
 }
 
 /* One line, prefixed, to fd with the real write(). */
@@ -114,32 +129,37 @@ static void wb_log_write(int fd, const char *fmt, va_list ap)
 	(void)real_write(fd, line, (size_t)len);
 }
 
+static void wb_log_vemit(const char *fmt, va_list ap)
+{
+	WB_KEEP_ERRNO;
+	bool opened;
+	int fd = wb_log_target(&opened);
+
+	if (fd >= 0)
+		wb_log_write(fd, fmt, ap);
+	if (opened)
+		wb_syscall(SYS_close, fd);
+}
+
 void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
 	(void)level;
 	va_start(ap, fmt);
-	wb_log_write(wb_log_fd, fmt, ap);
+	wb_log_vemit(fmt, ap);
 	va_end(ap);
 }
 
-/* The summary line, to stderr even if the program has closed it by now. */
+/* The summary line: to stderr even if the program has closed it by now. */
 static void wb_log_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void wb_log_exit(const char *fmt, ...)
 {
-	WB_KEEP_ERRNO;
-	bool opened;
-	int fd = wb_exit_log_fd(&opened);
 	va_list ap;
 
-	if (fd >= 0) {
-		va_start(ap, fmt);
-		wb_log_write(fd, fmt, ap);
-		va_end(ap);
-	}
-	if (opened)
-		wb_syscall(SYS_close, fd);
+	va_start(ap, fmt);
+	wb_log_vemit(fmt, ap);
+	va_end(ap);
 }
 
 uint64_t wb_now_ns(void)
