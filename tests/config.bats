@@ -49,6 +49,22 @@ load common
 	grep -Eq "^wbshim\[dd [0-9]+\]: close: $WORK/out bytes=20971520 chunks=5 waits=[0-9]+ wait_total_ms=[0-9.]+ wait_max_ms=[0-9.]+ errors=0 pace_sleeps=[0-9]+ pace_ms=[0-9.]+ rate_mbs=[0-9.]+ rate_from=(guess|at_least|device)$" "$WORK/log"
 }
 
+@test "WBSHIM_LOG holds no descriptor: the program's fd numbers and its fd table are its own" {
+	require_disk_fs
+	# The numbers the program's opens get, and what its fd table holds after writing.
+	probe='import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+os.write(fd, b"x" * (6 << 20))
+os.close(fd)
+print(os.open(sys.argv[1], os.O_RDONLY), sorted(os.listdir("/proc/self/fd")))'
+	plain=$(python3 -c "$probe" "$WORK/plain")
+	shimmed=$(WBSHIM_VERBOSE=1 WBSHIM_LOG="$WORK/log" WBSHIM_CHUNK=1M shim python3 -c "$probe" "$WORK/shim")
+	echo "plain: $plain"
+	echo "shim:  $shimmed"
+	[ "$shimmed" = "$plain" ]
+	grep -q "close: $WORK/shim bytes=$((6 * MiB)) " "$WORK/log"
+}
+
 @test "WBSHIM_LOG never follows a symlink" {
 	require_disk_fs
 	ln -s "$WORK/target" "$WORK/link"

@@ -16,7 +16,12 @@
 #include "syscall.h"
 
 int wb_log_level = WB_LOG_WARN;
-static int wb_log_fd = 2;
+/* WBSHIM_LOG: opened for each line and closed again, never held. A descriptor held
+ * for the process's life would take a number the program expects to get, and a
+ * program closing every descriptor (closefrom) could get that number back for a
+ * file of its own. */
+static char wb_log_path[4096];
+#define WB_LOG_FLAGS (O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)
 
 /* Where stderr pointed at start-up (-v only). A program may close its stderr and get
  * fd 2 back for a file of its own: our lines must never go there. Many programs close
@@ -65,8 +70,14 @@ static int wb_log_target(bool *opened)
 	int fd;
 
 	*opened = false;
-	if (wb_log_fd != 2 || wb_stderr_state == 0)
-		return wb_log_fd; /* a log file of our own, or a warning without -v */
+	if (wb_log_path[0]) {
+		/* Raw syscall: our own open() door must not see (or classify) the log file. */
+		fd = (int)wb_syscall(SYS_openat, AT_FDCWD, wb_log_path, WB_LOG_FLAGS, 0644);
+		*opened = fd >= 0;
+		return fd < 0 ? -1 : fd;
+	}
+	if (wb_stderr_state == 0)
+		return 2; /* a warning without -v */
 	if (wb_stderr_state < 0)
 		return -1; /* stderr was closed at start-up: fd 2 is the program's */
 	if (wb_fd_is(2, wb_stderr_dev, wb_stderr_ino))
@@ -88,6 +99,7 @@ static int wb_log_target(bool *opened)
 
 void wb_log_setup(const char *path, int level)
 {
+	WB_KEEP_ERRNO;
 	wb_log_level = level;
 	if (!path) {
 		if (level >= WB_LOG_INFO)
@@ -95,13 +107,17 @@ void wb_log_setup(const char *path, int level)
 		return;
 	}
 	/* O_NOFOLLOW: a symlink planted at the path must not redirect our output;
-	 * O_CLOEXEC: the program's children re-open it themselves. */
-	/* Raw syscall: our own open() door must not see (or classify) the log file. */
-	int fd = (int)wb_syscall_errno(SYS_openat, AT_FDCWD, path,
-			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
-	if (fd >= 0) {
-		wb_log_fd = fd;
+	 * O_CLOEXEC: the program's children open it themselves. Opened once here to
+	 * say at once if it cannot be. Raw syscalls: our own doors must not see it. */
+	int fd = (int)wb_syscall_errno(SYS_openat, AT_FDCWD, path, WB_LOG_FLAGS, 0644);
+	if (fd >= 0 && strlen(path) < sizeof(wb_log_path)) {
+		wb_syscall(SYS_close, fd);
+		strcpy(wb_log_path, path);
 		return;
+	}
+	if (fd >= 0) {
+		wb_syscall(SYS_close, fd);
+		errno = ENAMETOOLONG;
 	}
 	wb_log_emit(WB_LOG_WARN, "WBSHIM_LOG=\"%s\": cannot open (%s); logging to stderr", path,
 		    strerror(errno));
