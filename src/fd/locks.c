@@ -82,7 +82,7 @@ void wb_locks_look(struct wb_locks_seen *seen, int pid)
 	size_t used = 0, total = 0;
 	bool overlong = false;
 	struct stat st;
-	int fd = wb_transient_open("/proc/locks", &st);
+	int fd = wb_transient_open_proc("/proc/locks", &st);
 	long got = 0;
 
 	seen->count = 0;

@@ -18,16 +18,25 @@ static bool wb_one_thread(void)
 	return &__libc_single_threaded && __atomic_load_n(&__libc_single_threaded, __ATOMIC_RELAXED);
 }
 
-int wb_transient_open(const char *name, struct stat *st)
+static int wb_transient_open_as(const char *name, struct stat *st, int flags)
 {
-	int flags = O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC | O_NOCTTY;
 	long fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags, 0);
 
-	if (fd == -EPERM) /* O_NOATIME: only the owner (or CAP_FOWNER) may */
+	if (fd == -EPERM && (flags & O_NOATIME)) /* only the owner (or CAP_FOWNER) may */
 		fd = wb_syscall(SYS_openat, AT_FDCWD, name, flags & ~O_NOATIME, 0);
 	if (fd >= 0 && wb_sys_fstat((int)fd, st) != 0)
 		fd = -1; /* not ours any more: another thread's dup2 took the number */
 	return fd < 0 ? -1 : (int)fd;
+}
+
+int wb_transient_open(const char *name, struct stat *st)
+{
+	return wb_transient_open_as(name, st, O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC | O_NOCTTY);
+}
+
+int wb_transient_open_proc(const char *name, struct stat *st)
+{
+	return wb_transient_open_as(name, st, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 }
 
 void wb_transient_close(int fd, const struct stat *st)

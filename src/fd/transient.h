@@ -19,6 +19,10 @@
  * The fd, or -1 (errno untouched). */
 int wb_transient_open(const char *name, struct stat *st);
 
+/* The same for a /proc file: without O_NOATIME (it has no access time to keep,
+ * and a process that does not own it would be refused, then open it twice). */
+int wb_transient_open_proc(const char *name, struct stat *st);
+
 /* Close fd if it still holds what wb_transient_open() opened (*st). */
 void wb_transient_close(int fd, const struct stat *st);
 
