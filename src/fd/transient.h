@@ -16,11 +16,16 @@
 
 /* Open `name` read-only (O_NONBLOCK: a FIFO or a lease cannot hang us;
  * O_NOATIME where allowed; O_CLOEXEC, O_NOCTTY) and fstat it into *st.
+ * `seen`: the caller's fstatat of the name just before, or NULL. In a process
+ * with one thread it stands for the fstat: no thread can have taken the number,
+ * and what another process may rename onto the name in the microseconds between
+ * is not told apart (its clean pages over our written ranges could be dropped).
  * The fd, or -1 (errno untouched). */
-int wb_transient_open(const char *name, struct stat *st);
+int wb_transient_open(const char *name, const struct stat *seen, struct stat *st);
 
-/* The same for a /proc file: without O_NOATIME (it has no access time to keep,
- * and a process that does not own it would be refused, then open it twice). */
+/* The same for a /proc file, whose identity does not matter: without O_NOATIME
+ * (it has no access time to keep, and a process that does not own it would be
+ * refused, then open it twice), and fstat only where threads could take the number. */
 int wb_transient_open_proc(const char *name, struct stat *st);
 
 /* Close fd if it still holds what wb_transient_open() opened (*st). */

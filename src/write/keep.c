@@ -269,7 +269,7 @@ static int wb_closed_open(const struct wb_noted *c, const char *name, struct sta
 		return -1;
 	if (wb_sys_fstatat(AT_FDCWD, name, &now, 0) != 0 || !wb_same_file(&now, c))
 		return -1;
-	return wb_transient_open(name, st);
+	return wb_transient_open(name, &now, st);
 }
 
 /* Open the noted file again, settle it (if `wait`), drop, close; it leaves the
