@@ -67,6 +67,19 @@ calls_named() {   # TRACE NAME: how many NAME( calls
 	diff -r "$WORK/src" "$WORK/shim.d"
 }
 
+@test "cp -r into a relative directory it opened before writing: its name is read once, not per file" {
+	require_disk_fs
+	mkdir "$WORK/src" "$WORK/dst"
+	head -c $((2000 * 4096)) /dev/urandom | split -b 4096 -a 4 -d - "$WORK/src/f"
+	# cp opens "dst" (O_PATH, relative) before the process has written anything,
+	# then each file relative to that descriptor.
+	(cd "$WORK" && LD_PRELOAD="$PRELOAD" strace -f -qq -e signal=none -o "$WORK/t" \
+		-e trace=openat,readlinkat cp -r src/. dst)
+	diff -r "$WORK/src" "$WORK/dst"
+	grep -qE "openat\(AT_FDCWD, \"$WORK/dst/(\./)?f[0-9]+\", O_RDONLY\|O_NOCTTY\|O_NONBLOCK\|O_NOATIME" "$WORK/t"
+	[ "$(calls_named "$WORK/t" readlinkat)" -le 20 ]
+}
+
 @test "rsync -a: temporary names followed to the final ones by name, no /proc link read" {
 	require_disk_fs
 	command -v rsync >/dev/null || skip "rsync is not installed"

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fdtable.h"
@@ -116,6 +117,37 @@ static size_t wb_note_name(int fd, char *out, size_t size)
 	return len;
 }
 
+/* The name of directory fd `dirfd` that no door saw opened (opened before the
+ * process wrote anything, when notes cost nothing yet: cp's destination), read
+ * from /proc once and kept in its note for the names opened relative to it. Its
+ * length, or 0. */
+static size_t wb_dir_name_learn(int dirfd, char *out, size_t size)
+{
+	struct wb_fd_note *note = wb_note(dirfd, true);
+	char link[32];
+	long len;
+
+	if (!note)
+		return 0;
+	if (size > WB_NAME_MAX)
+		size = WB_NAME_MAX;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	len = wb_syscall(SYS_readlinkat, AT_FDCWD, link, out, size - 1);
+	if (len <= 0 || out[0] != '/' || (size_t)len >= size - 1)
+		return 0; /* no /proc, a pipe's "pipe:[..]", or too long to be sure */
+	out[len] = '\0';
+	if (!wb_note_lock(note))
+		return 0;
+	if (!note->name[0]) {
+		note->unlinks = __atomic_load_n(&wb_unlinks, __ATOMIC_ACQUIRE);
+		note->dir = true;
+		memcpy(note->name, out, (size_t)len + 1);
+		note->stat_valid = false;
+	}
+	wb_note_unlock(note);
+	return (size_t)len;
+}
+
 bool wb_name_absolute(int dirfd, const char *path, char *out, size_t size)
 {
 	size_t len = strlen(path), base;
@@ -130,7 +162,8 @@ bool wb_name_absolute(int dirfd, const char *path, char *out, size_t size)
 		if (!(base = wb_cwd_now()) || base >= size)
 			return false;
 		memcpy(out, wb_cwd, base + 1);
-	} else if (!(base = wb_note_name(dirfd, out, size))) {
+	} else if (!(base = wb_note_name(dirfd, out, size)) &&
+		   !(base = wb_dir_name_learn(dirfd, out, size))) {
 		return false;
 	}
 	if (base + 1 + len >= size)
