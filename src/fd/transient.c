@@ -9,15 +9,6 @@
 #include "real.h"
 #include "syscall.h"
 
-/* glibc 2.32+: nonzero while the process has never had a second thread. Weak:
- * where it is missing, every close is checked. */
-extern char __libc_single_threaded __attribute__((weak));
-
-static bool wb_one_thread(void)
-{
-	return &__libc_single_threaded && __atomic_load_n(&__libc_single_threaded, __ATOMIC_RELAXED);
-}
-
 static int wb_transient_open_as(const char *name, int flags, const struct stat *seen,
 				struct stat *st)
 {

@@ -64,8 +64,25 @@ static void wb_stderr_remember(void)
 	wb_stderr_path[len] = '\0';
 }
 
-/* The fd for a line, or -1; *opened says it is ours to close. */
-static int wb_log_target(bool *opened)
+/* Close a descriptor wb_log_target() opened, if the number still holds it: in a
+ * process with threads another may have dup2()ed onto it (then the kernel closed
+ * ours, and the number is theirs). */
+static void wb_log_close(int fd, const struct stat *st)
+{
+	long flags;
+
+	if (!wb_one_thread()) {
+		flags = wb_syscall(SYS_fcntl, fd, F_GETFL, 0);
+		if (flags < 0 || (flags & O_ACCMODE) != O_WRONLY || !(flags & O_APPEND) ||
+		    !wb_fd_is(fd, st->st_dev, st->st_ino))
+			return;
+	}
+	wb_syscall(SYS_close, fd);
+}
+
+/* The fd for a line, or -1; *opened says it is ours to close, and *st what it is
+ * (for that close, in a process with threads). */
+static int wb_log_target(bool *opened, struct stat *st)
 {
 	int fd;
 
@@ -73,8 +90,12 @@ static int wb_log_target(bool *opened)
 	if (wb_log_path[0]) {
 		/* Raw syscall: our own open() door must not see (or classify) the log file. */
 		fd = (int)wb_syscall(SYS_openat, AT_FDCWD, wb_log_path, WB_LOG_FLAGS, 0644);
-		*opened = fd >= 0;
-		return fd < 0 ? -1 : fd;
+		if (fd < 0)
+			return -1;
+		if (!wb_one_thread() && wb_syscall(SYS_fstat, fd, st) != 0)
+			return -1; /* another thread's dup2 took the number: theirs now */
+		*opened = true;
+		return fd;
 	}
 	if (wb_stderr_state == 0)
 		return 2; /* a warning without -v */
@@ -89,8 +110,10 @@ static int wb_log_target(bool *opened)
 			     O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return -1;
+	st->st_dev = wb_stderr_dev;
+	st->st_ino = wb_stderr_ino;
 	if (!wb_fd_is(fd, wb_stderr_dev, wb_stderr_ino)) {
-		wb_syscall(SYS_close, fd);
+		wb_log_close(fd, st);
 		return -1;
 	}
 	*opened = true;
@@ -149,12 +172,13 @@ static void wb_log_vemit(const char *fmt, va_list ap)
 {
 	WB_KEEP_ERRNO;
 	bool opened;
-	int fd = wb_log_target(&opened);
+	struct stat st;
+	int fd = wb_log_target(&opened, &st);
 
 	if (fd >= 0)
 		wb_log_write(fd, fmt, ap);
 	if (opened)
-		wb_syscall(SYS_close, fd);
+		wb_log_close(fd, &st);
 }
 
 void wb_log_emit(enum wb_log_level level, const char *fmt, ...)

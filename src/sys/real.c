@@ -252,6 +252,15 @@ const struct wb_ops wb_kernel_ops = {
 	.drop = wb_sys_fadvise_dontneed,
 };
 
+/* glibc 2.32+: nonzero while the process has never had a second thread. Weak:
+ * where it is missing, the answer is no. */
+extern char __libc_single_threaded __attribute__((weak));
+
+bool wb_one_thread(void)
+{
+	return &__libc_single_threaded && __atomic_load_n(&__libc_single_threaded, __ATOMIC_RELAXED);
+}
+
 int wb_sys_fstat(int fd, struct stat *st)
 {
 	return wb_syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH) == 0 ? 0 : -1;

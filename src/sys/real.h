@@ -8,6 +8,7 @@
 #define WB_REAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -171,6 +172,11 @@ int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len);
 /* fstat(2) and fstatat(2) as the kernel answers them: 0, or -1 (errno untouched).
  * Never libc's: fstat is a door of ours (the program's own calls are noted). */
 int wb_sys_fstat(int fd, struct stat *st);
+
+/* Has the process never had a second thread (glibc's __libc_single_threaded)?
+ * Then no other thread can take a descriptor number of ours meanwhile. False
+ * where glibc does not say. */
+bool wb_one_thread(void);
 int wb_sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 
 /* What cachestat(2) (Linux 6.5+) counts in a range of a file's page cache. It
