@@ -43,16 +43,5 @@ int wb_transient_open_proc(const char *name, struct stat *st)
 
 void wb_transient_close(int fd, const struct stat *st)
 {
-	long flags;
-	struct stat now;
-
-	if (wb_one_thread()) {
-		(void)wb_syscall(SYS_close, fd);
-		return;
-	}
-	flags = wb_syscall(SYS_fcntl, fd, F_GETFL, 0);
-	if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY || !(flags & O_NONBLOCK))
-		return;
-	if (wb_sys_fstat(fd, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino)
-		(void)wb_syscall(SYS_close, fd);
+	wb_sys_close_ours(fd, O_RDONLY, O_NONBLOCK, st);
 }

@@ -64,20 +64,10 @@ static void wb_stderr_remember(void)
 	wb_stderr_path[len] = '\0';
 }
 
-/* Close a descriptor wb_log_target() opened, if the number still holds it: in a
- * process with threads another may have dup2()ed onto it (then the kernel closed
- * ours, and the number is theirs). */
+/* Close a descriptor wb_log_target() opened (write-only, appending). */
 static void wb_log_close(int fd, const struct stat *st)
 {
-	long flags;
-
-	if (!wb_one_thread()) {
-		flags = wb_syscall(SYS_fcntl, fd, F_GETFL, 0);
-		if (flags < 0 || (flags & O_ACCMODE) != O_WRONLY || !(flags & O_APPEND) ||
-		    !wb_fd_is(fd, st->st_dev, st->st_ino))
-			return;
-	}
-	wb_syscall(SYS_close, fd);
+	wb_sys_close_ours(fd, O_WRONLY, O_APPEND, st);
 }
 
 /* The fd for a line, or -1; *opened says it is ours to close, and *st what it is

@@ -261,6 +261,20 @@ bool wb_one_thread(void)
 	return &__libc_single_threaded && __atomic_load_n(&__libc_single_threaded, __ATOMIC_RELAXED);
 }
 
+void wb_sys_close_ours(int fd, int accmode, int flags, const struct stat *st)
+{
+	long now;
+	struct stat is;
+
+	if (!wb_one_thread()) {
+		now = wb_syscall(SYS_fcntl, fd, F_GETFL, 0);
+		if (now < 0 || (now & O_ACCMODE) != accmode || (now & flags) != flags ||
+		    wb_sys_fstat(fd, &is) != 0 || is.st_dev != st->st_dev || is.st_ino != st->st_ino)
+			return;
+	}
+	(void)wb_syscall(SYS_close, fd);
+}
+
 int wb_sys_fstat(int fd, struct stat *st)
 {
 	return wb_syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH) == 0 ? 0 : -1;

@@ -172,12 +172,18 @@ int wb_sys_fadvise_dontneed(int fd, uint64_t off, uint64_t len);
 /* fstat(2) and fstatat(2) as the kernel answers them: 0, or -1 (errno untouched).
  * Never libc's: fstat is a door of ours (the program's own calls are noted). */
 int wb_sys_fstat(int fd, struct stat *st);
+int wb_sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 
 /* Has the process never had a second thread (glibc's __libc_single_threaded)?
  * Then no other thread can take a descriptor number of ours meanwhile. False
  * where glibc does not say. */
 bool wb_one_thread(void);
-int wb_sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+
+/* Close fd, a descriptor of our own for one operation, if the number still holds
+ * it: in a process with threads another may have dup2()ed onto it (the kernel then
+ * closed ours, and the number is theirs). Ours: access mode `accmode`, the status
+ * flags `flags` set (what we opened it with), and st's device and inode. */
+void wb_sys_close_ours(int fd, int accmode, int flags, const struct stat *st);
 
 /* What cachestat(2) (Linux 6.5+) counts in a range of a file's page cache. It
  * reads the page cache only: unlike a SYNC_FILE_RANGE_WAIT_*, it never touches
