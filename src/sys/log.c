@@ -158,38 +158,24 @@ static void wb_log_write(int fd, const char *fmt, va_list ap)
 	(void)real_write(fd, line, (size_t)len);
 }
 
-static void wb_log_vemit(const char *fmt, va_list ap)
+/* A line to where it may go (wb_log_target), even at exit after the program has
+ * closed its stderr. */
+void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
 {
 	WB_KEEP_ERRNO;
 	bool opened;
 	struct stat st;
 	int fd = wb_log_target(&opened, &st);
-
-	if (fd >= 0)
-		wb_log_write(fd, fmt, ap);
-	if (opened)
-		wb_log_close(fd, &st);
-}
-
-void wb_log_emit(enum wb_log_level level, const char *fmt, ...)
-{
 	va_list ap;
 
 	(void)level;
-	va_start(ap, fmt);
-	wb_log_vemit(fmt, ap);
-	va_end(ap);
-}
-
-/* The summary line: to stderr even if the program has closed it by now. */
-static void wb_log_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void wb_log_exit(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	wb_log_vemit(fmt, ap);
-	va_end(ap);
+	if (fd >= 0) {
+		va_start(ap, fmt);
+		wb_log_write(fd, fmt, ap);
+		va_end(ap);
+	}
+	if (opened)
+		wb_log_close(fd, &st);
 }
 
 uint64_t wb_now_ns(void)
@@ -269,8 +255,10 @@ void wb_totals_report(bool writer, uint64_t budget, uint64_t rate, const char *r
 		snprintf(extra, sizeof(extra), "; %s read and dropped behind the reader",
 			 wb_human(dropped, d, sizeof(d)));
 	if (files == 0) {
-		wb_log_exit("summary: wrote nothing to a file it paces (pipes, terminals, sockets and "
-			    "memory filesystems are left alone)%s", extra);
+		wb_log_emit(WB_LOG_INFO,
+			    "summary: wrote nothing to a file it paces (pipes, terminals, sockets "
+			    "and memory filesystems are left alone)%s",
+			    extra);
 		return;
 	}
 	if (files > paced)
@@ -288,7 +276,8 @@ void wb_totals_report(bool writer, uint64_t budget, uint64_t rate, const char *r
 			 rate_from);
 	else
 		snprintf(at, sizeof(at), "the devices' rates below");
-	wb_log_exit("summary: %llu file%s written, %llu paced (%s in %llu chunks)%s; "
+	wb_log_emit(WB_LOG_INFO,
+		    "summary: %llu file%s written, %llu paced (%s in %llu chunks)%s; "
 		    "%s%s budget per device; waited %.0f ms in %llu waits; "
 		    "slept %.0f ms in %llu pacing sleeps, %s%s",
 		    (unsigned long long)files, files == 1 ? "" : "s", (unsigned long long)paced,
