@@ -41,9 +41,14 @@ bool wb_device_id(const struct wb_device *device, dev_t *backing)
 	return true;
 }
 
+bool wb_device_measured(const struct wb_device *device)
+{
+	return __atomic_load_n(&device->samples_now, __ATOMIC_RELAXED) != 0;
+}
+
 const char *wb_device_rate_from(const struct wb_device *device)
 {
-	if (__atomic_load_n(&device->samples_now, __ATOMIC_RELAXED))
+	if (wb_device_measured(device))
 		return "device";
 	return __atomic_load_n(&device->rate_now, __ATOMIC_RELAXED) ? "at_least" : "guess";
 }

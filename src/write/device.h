@@ -51,6 +51,10 @@ struct wb_device *wb_device_of(dev_t backing);
 /* Its dev_t; false for the shared overflow entry. */
 bool wb_device_id(const struct wb_device *device, dev_t *backing);
 
+/* Has a window measured the device while busy (pace.c)? Else its rate is the
+ * starting guess or a lower bound, and may be far below the disk's. */
+bool wb_device_measured(const struct wb_device *device);
+
 /* Where its rate estimate comes from, for summaries: "device" (a window in which
  * the device had work queued most of the time measured it), "at_least" (only
  * windows whose queue ran dry moved it: the device did at least that, maybe more),

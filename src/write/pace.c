@@ -47,11 +47,6 @@ uint64_t wb_pace_rate(const struct wb_device *device)
 	return wb_rate_of(device);
 }
 
-bool wb_pace_measured(const struct wb_device *device)
-{
-	return __atomic_load_n(&device->samples_now, __ATOMIC_RELAXED) != 0;
-}
-
 bool wb_pace_timed(struct wb_device *device, uint64_t slice)
 {
 	if (!wb_cfg.pace)
@@ -59,7 +54,7 @@ bool wb_pace_timed(struct wb_device *device, uint64_t slice)
 	/* Not before the device's rate has been measured once (the hard line's looks
 	 * measure it): a writer paced at the starting guess would be held to 100 MB/s
 	 * on a disk that is faster, and a short job would end later for nothing. */
-	if (!wb_pace_measured(device))
+	if (!wb_device_measured(device))
 		return false;
 	return (unsigned __int128)slice * 1000000000ULL >
 	       (unsigned __int128)wb_rate_of(device) * WB_PACE_FAST_NS;

@@ -78,10 +78,6 @@ bool wb_pace_reap_due(struct wb_device *device, uint64_t len);
 /* The device's rate estimate, bytes per second (where it comes from: device.h). */
 uint64_t wb_pace_rate(const struct wb_device *device);
 
-/* Has a window measured the device while busy (else the rate is a guess or a
- * lower bound, and may be far below the disk's)? */
-bool wb_pace_measured(const struct wb_device *device);
-
 /* Can completions be seen without waiting (cachestat)? Asks the kernel once. */
 bool wb_pace_can_poll(int fd);
 

@@ -71,7 +71,7 @@ uint64_t wb_settle_nap_ns(uint64_t left, const struct wb_device *device)
 int wb_settle(int fd, uint64_t off, uint64_t len, const struct wb_device *device)
 {
 	uint64_t began = 0, left, ns, most = WB_SETTLE_MIN_NAP_NS;
-	bool measured = device && wb_pace_measured(device);
+	bool measured = device && wb_device_measured(device);
 	struct timespec nap;
 	int saved = errno, got;
 
