@@ -22,20 +22,45 @@ split_trace() {
 	# oldest chunk's next quarter (2 MiB) and drops it, instead of one write in eight
 	# waiting for a whole chunk. The waits watch the page cache (cachestat, not
 	# traced here): no SYNC_FILE_RANGE_WAIT_* ever, so no writeback error is consumed.
+	# Inside a chunk each megabyte is kicked as it is written (a step), once the
+	# process has written a chunk: the first chunk has none.
 	cat >"$WORK/want" <<-TRACE
 	sync_file_range(1, 0, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 8388608, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 9437184, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 10485760, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 11534336, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 12582912, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 13631488, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 14680064, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	sync_file_range(1, 8388608, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 16777216, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 0, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 17825792, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 18874368, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 2097152, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 19922944, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 20971520, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 4194304, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 22020096, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 23068672, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 6291456, 2097152, POSIX_FADV_DONTNEED) = 0
 	sync_file_range(1, 16777216, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 25165824, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 8388608, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 26214400, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 27262976, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 10485760, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 28311552, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 29360128, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 12582912, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 30408704, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 31457280, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 14680064, 2097152, POSIX_FADV_DONTNEED) = 0
 	sync_file_range(1, 25165824, 8388608, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 33554432, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 16777216, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 34603008, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	sync_file_range(1, 33554432, 2097152, SYNC_FILE_RANGE_WRITE) = 0
 	TRACE
 	diff -u "$WORK/want" "$WORK/t.own"
@@ -53,15 +78,26 @@ split_trace() {
 		dd if=/dev/zero of="$WORK/out" bs=1M count=17 status=none
 	split_trace "$WORK/t"
 	# Drops start at a 2 MiB folio boundary, never below the first byte written.
+	# The last megabyte is kicked twice: as a step, then as the tail at close.
 	cat >"$WORK/want" <<-TRACE
 	sync_file_range(1, 0, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 4194304, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 5242880, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 6291456, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	sync_file_range(1, 4194304, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 8388608, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 9437184, 1048576, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 10485760, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	sync_file_range(1, 8388608, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 12582912, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 0, 1048576, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 13631488, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 0, 2097152, POSIX_FADV_DONTNEED) = 0
+	sync_file_range(1, 14680064, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 2097152, 1048576, POSIX_FADV_DONTNEED) = 0
 	fadvise64(1, 2097152, 2097152, POSIX_FADV_DONTNEED) = 0
 	sync_file_range(1, 12582912, 4194304, SYNC_FILE_RANGE_WRITE) = 0
+	sync_file_range(1, 16777216, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	fadvise64(1, 4194304, 1048576, POSIX_FADV_DONTNEED) = 0
 	sync_file_range(1, 16777216, 1048576, SYNC_FILE_RANGE_WRITE) = 0
 	TRACE

@@ -88,6 +88,28 @@ bool wb_pipe_note(struct wb_pipe *pipe, uint64_t start, uint64_t len)
 	return pipe->pending_bytes >= pipe->chunk;
 }
 
+bool wb_pipe_take_step(struct wb_pipe *pipe, uint64_t step, uint64_t end, uint64_t page,
+		       struct wb_extent *out)
+{
+	const struct wb_extent *e = NULL;
+
+	if (step >= pipe->chunk || pipe->pending_bytes >= pipe->chunk ||
+	    pipe->pending_bytes - pipe->stepped < step)
+		return false;
+	pipe->stepped = pipe->pending_bytes;
+	for (unsigned int i = 0; i < pipe->pending.count; i++)
+		if (pipe->pending.extent[i].start < end && end <= pipe->pending.extent[i].end)
+			e = &pipe->pending.extent[i];
+	if (!e)
+		return false;
+	out->start = pipe->kicked_to > e->start && pipe->kicked_to <= end ? pipe->kicked_to : e->start;
+	out->end = end & ~(page - 1);
+	if (out->end <= out->start)
+		return false;
+	pipe->kicked_to = out->end;
+	return true;
+}
+
 bool wb_pipe_take_pending(struct wb_pipe *pipe, struct wb_batch *out)
 {
 	if (pipe->pending.count == 0)
@@ -96,6 +118,8 @@ bool wb_pipe_take_pending(struct wb_pipe *pipe, struct wb_batch *out)
 	out->bytes = pipe->pending_bytes;
 	pipe->pending.count = 0;
 	pipe->pending_bytes = 0;
+	pipe->stepped = 0;
+	pipe->kicked_to = 0;
 	return true;
 }
 

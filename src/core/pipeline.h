@@ -37,10 +37,20 @@ struct wb_batch {
  * chunks is gone with the second (see wb_drop_start). */
 #define WB_FOLIO_MAX (2ULL << 20)
 
+/* Inside a chunk, writeback of the stream is started every this many bytes (a
+ * step), so that a writer slower than its disk hands the disk a megabyte at a
+ * time as it goes, not a whole chunk at once: a chunk kicked in one call is one
+ * request of up to the device's max_sectors_kb, and a synchronous read of the
+ * same disk queued behind it waits for all of it. The chunk stays the unit of
+ * the budget, of the waits and of the drops; a step only starts writeback early. */
+#define WB_KICK_STEP (1ULL << 20)
+
 struct wb_pipe {
 	uint64_t chunk;          /* bytes written between kicks */
 	unsigned int depth;      /* batches kept in flight */
 	uint64_t pending_bytes;  /* written since the last kick, counted even when rewritten */
+	uint64_t stepped;        /* pending_bytes when the last step was taken (0: none) */
+	uint64_t kicked_to;      /* where the last step's range ended (0: none) */
 	struct wb_batch pending; /* where those bytes went */
 	unsigned int head;       /* oldest queued batch */
 	unsigned int queued;     /* kicked, not yet waited for */
@@ -55,6 +65,16 @@ void wb_pipe_reset(struct wb_pipe *pipe, uint64_t chunk, unsigned int depth);
 
 /* Note `len` bytes written at `start`. Returns true once a chunk is complete. */
 bool wb_pipe_note(struct wb_pipe *pipe, uint64_t start, uint64_t len);
+
+/* A step is due (WB_KICK_STEP above): the bytes noted since the last kick or
+ * step have passed `step`, and the chunk is not yet complete. *out is the range
+ * to start writeback of: the pending extent holding `end` (where the last note
+ * ended), from where the last step ended, or from its start, up to `end` rounded
+ * down to a page, so the page the writer is filling is not put under writeback
+ * while it fills it. False if no step is due or the range is empty; no step is
+ * ever taken when `step` is not below the chunk. `page` is a power of two. */
+bool wb_pipe_take_step(struct wb_pipe *pipe, uint64_t step, uint64_t end, uint64_t page,
+		       struct wb_extent *out);
 
 /* Move the pending extents to *out (without queueing them). False if none. */
 bool wb_pipe_take_pending(struct wb_pipe *pipe, struct wb_batch *out);

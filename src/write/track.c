@@ -57,19 +57,25 @@ static struct wb_file *wb_track_new(int fd, struct wb_slot *slot)
 	return file;
 }
 
+/* The fd may have been closed and reused behind our back (fclose, dup2,
+ * close_range): never act on another file's state. */
+static bool wb_still_ours(int fd, struct wb_slot *slot, struct wb_file *file)
+{
+	if (wb_identity_matches(fd, &file->id))
+		return true;
+	wb_slot_set_class(slot, WB_UNKNOWN);
+	wb_fd_note_forget(fd); /* replaced behind our back: its name is the old file's */
+	return false;
+}
+
 /* A chunk is complete: validate, then kick it. */
 static void wb_step(int fd, struct wb_slot *slot, struct wb_file *file)
 {
 	struct wb_batch kick, oldest;
 	bool have_kick, have_oldest;
 
-	/* The fd may have been closed and reused behind our back (fclose, dup2,
-	 * close_range): never act on another file's state. */
-	if (!wb_identity_matches(fd, &file->id)) {
-		wb_slot_set_class(slot, WB_UNKNOWN);
-		wb_fd_note_forget(fd); /* replaced behind our back: its name is the old file's */
+	if (!wb_still_ours(fd, slot, file))
 		return;
-	}
 	if (!wb_slot_lock(slot))
 		return; /* still full: the next write retries */
 	/* Room in the ring (pacing keeps it there unless chunks come in oversize). */
@@ -111,7 +117,8 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	struct wb_file *file = wb_file_of(fd, &slot);
 	int64_t cursor = -1;
 	uint64_t start, pending;
-	bool known, full;
+	struct wb_extent ahead;
+	bool known, full, stepped;
 
 	if (!file)
 		return;
@@ -140,6 +147,9 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	}
 	known = wb_offset_start(file, at, cursor, len, &start);
 	full = known && wb_pipe_note(&file->pipe, start, len);
+	/* Only once the process is a writer (budget.h): before, files are the kernel's. */
+	stepped = known && !full && wb_budget_writer() &&
+		  wb_pipe_take_step(&file->pipe, WB_KICK_STEP, start + len, wb_page_size(), &ahead);
 	file->stats.bytes += len; /* under the lock: no second atomic on the hot path */
 	pending = file->pipe.pending_bytes;
 	wb_slot_unlock(slot);
@@ -148,6 +158,8 @@ static void wb_note(int fd, struct wb_slot *slot, int64_t at, uint64_t len)
 	if (full) {
 		wb_step(fd, slot, file);
 		pending = 0;
+	} else if (stepped && wb_still_ours(fd, slot, file)) {
+		wb_track_kick_step(fd, slot, file, &ahead);
 	}
 	wb_throttle(fd, slot, file, pending, len);
 }

@@ -3,6 +3,7 @@
 #include "writeback.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "budget.h"
@@ -75,6 +76,15 @@ void wb_track_kick(int fd, struct wb_slot *slot, struct wb_file *file,
 	       (unsigned long long)batch->extent[0].start);
 	if (err)
 		wb_failed(fd, slot, file, err, false, wb_latching(ops));
+}
+
+void wb_track_kick_step(int fd, struct wb_slot *slot, struct wb_file *file,
+			const struct wb_extent *step)
+{
+	const struct wb_ops *ops = wb_ops_for(fd);
+
+	if (ops->sync_range(fd, step->start, step->end - step->start, SYNC_FILE_RANGE_WRITE) != 0)
+		wb_failed(fd, slot, file, errno, false, wb_latching(ops));
 }
 
 void wb_track_wait(int fd, struct wb_slot *slot, struct wb_file *file,

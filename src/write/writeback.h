@@ -14,6 +14,11 @@
 void wb_track_kick(int fd, struct wb_slot *slot, struct wb_file *file,
 		   const struct wb_batch *batch);
 
+/* Start writeback of one step of a chunk not yet complete (pipeline.h,
+ * WB_KICK_STEP). Nothing is counted: the chunk's kick counts it in flight. */
+void wb_track_kick_step(int fd, struct wb_slot *slot, struct wb_file *file,
+			const struct wb_extent *step);
+
 /* Wait until the batch is on disk, drop it (unless WBSHIM_DROP=0), and take it
  * off the device's bytes in flight. A network file's batch is not waited for:
  * what already finished is dropped. */

@@ -365,6 +365,75 @@ static void peek_extents(void)
 	free(p);
 }
 
+/* Note `len` bytes at `off` and do what the library does: a step if one is due,
+ * else the chunk's kick and wait. */
+static void note_stepping(struct wb_pipe *p, uint64_t off, uint64_t len)
+{
+	struct wb_extent e;
+
+	if (wb_pipe_note(p, off, len))
+		step(p);
+	else if (wb_pipe_take_step(p, 1 << 20, off + len, 4096, &e))
+		fake_sync(0, e.start, e.end - e.start, SYNC_FILE_RANGE_WRITE);
+}
+
+static void steps(void)
+{
+	struct wb_pipe *p = new_pipe(4 << 20, 1);
+	struct wb_extent e;
+	bool ok;
+
+	/* 640 KiB writes: a step each time another MiB has been noted, from where the
+	 * last one ended, to the page boundary below the writer; then the whole chunk. */
+	for (uint64_t off = 0; off < (6400 << 10); off += 640 << 10)
+		note_stepping(p, off, 640 << 10);
+	expect("steps: a megabyte at a time inside a chunk, the chunk still kicked whole",
+	       "kick 0+1280;kick 1280+1280;kick 2560+1280;kick 0+4480;kick 4480+1280;");
+	free(p);
+
+	/* Unaligned writes: a step stops at the page below the writer. */
+	p = new_pipe(4 << 20, 1);
+	wb_pipe_note(p, 0, (1 << 20) + 100);
+	ok = wb_pipe_take_step(p, 1 << 20, (1 << 20) + 100, 4096, &e) && e.start == 0 &&
+	     e.end == 1 << 20;
+	printf("%s - steps: never past the page the writer is filling\n", ok ? "ok" : "not ok");
+	failures += !ok;
+	/* Not due again until another step's worth of bytes. */
+	wb_pipe_note(p, (1 << 20) + 100, 1000);
+	ok = !wb_pipe_take_step(p, 1 << 20, (1 << 20) + 1100, 4096, &e);
+	printf("%s - steps: one per megabyte noted\n", ok ? "ok" : "not ok");
+	failures += !ok;
+	free(p);
+
+	/* Rewrites of one page count as bytes, but a step of nothing new kicks nothing. */
+	p = new_pipe(4 << 20, 1);
+	for (int i = 0; i < 300; i++)
+		wb_pipe_note(p, 0, 4000);
+	ok = !wb_pipe_take_step(p, 1 << 20, 4000, 4096, &e);
+	printf("%s - steps: an empty range is no step\n", ok ? "ok" : "not ok");
+	failures += !ok;
+	free(p);
+
+	/* A chunk no bigger than a step never steps. */
+	p = new_pipe(1 << 20, 1);
+	wb_pipe_note(p, 0, 1 << 20);
+	ok = !wb_pipe_take_step(p, 1 << 20, 1 << 20, 4096, &e);
+	printf("%s - steps: none when the chunk is a step or less\n", ok ? "ok" : "not ok");
+	failures += !ok;
+	free(p);
+
+	/* A patch far behind the stream: the step is the stream's, not the patch's. */
+	p = new_pipe(4 << 20, 1);
+	wb_pipe_note(p, 64 << 10, 1 << 20);
+	wb_pipe_note(p, 0, 4096);
+	wb_pipe_note(p, (64 << 10) + (1 << 20), 64 << 10);
+	ok = wb_pipe_take_step(p, 1 << 20, (128 << 10) + (1 << 20), 4096, &e) &&
+	     e.start == 64 << 10 && e.end == (128 << 10) + (1 << 20);
+	printf("%s - steps: the extent the writer is extending\n", ok ? "ok" : "not ok");
+	failures += !ok;
+	free(p);
+}
+
 int main(void)
 {
 	sequential_depth1();
@@ -381,5 +450,6 @@ int main(void)
 	settled_waits();
 	slices();
 	peek_extents();
+	steps();
 	return failures ? 1 : 0;
 }
