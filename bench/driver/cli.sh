@@ -33,7 +33,7 @@ Scenarios (S1, S3, S4, S5, S10, S12 and S13 need root; the others run without, m
 
 Each runs for: noshim, wbshim (library defaults), tuned (--tuned; not S10), and the anchors that apply:
 dd-direct, dd-nocache, bdi (max_bytes + strict_limit), dirty-bytes (vm.dirty_bytes), dontcache,
-kernel-bound (S1, S3: vm.dirty_bytes = the defaults' (depth+1) x chunk, background half),
+kernel-bound (S1, S3, S14: vm.dirty_bytes = the defaults' (depth+1) x chunk, background half),
 wbshim-hard (S1, S3: WBSHIM_PACE=0, the budget's hard line without pacing by time),
 devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
 
@@ -44,6 +44,8 @@ devlimit (S2: O_DIRECT, 4 MiB blocks, 1/4/16 in flight: the device's own limit).
   --tuned C:D        chunk and depth of the "tuned" variant (default $TUNED_DEFAULT)
   --repeat N         run every variant N times (interleaved); tables show median and range
   --variants LIST    only these of each scenario's variants (and noshim), e.g. wbshim,kernel-bound
+  --base-lib PATH    also run "base", the library at PATH (a build of another commit) with
+                     its defaults, wherever wbshim runs: old and new side by side in one run
   --slow             S13 also copies to the 50 MB/s disk
   --tree-files T,S,A S13's trees: T files of 4 KiB, S of 100 KiB, A of 60 KiB in the archive
                      (default 100000,10000,5000; --quick 2000,500,300); strace counts use
@@ -67,19 +69,19 @@ EOF
 parse_args() {
 	QUICK=0 KEEP_RIG=0 SWEEP=0 REPEAT=1 OUT="" SCENARIOS=$ALL_SCENARIOS
 	TUNED=$TUNED_DEFAULT SWEEP_GRID="1M,2M,4M,8M,16M/1,2,4,8" CGROUP2="" ONLY=""
-	S13_SLOW=0 TREE_FILES="" REPEAT_GIVEN=0
+	S13_SLOW=0 TREE_FILES="" REPEAT_GIVEN=0 BASE_LIB=""
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--quick) QUICK=1 ;;
 		--keep-rig) KEEP_RIG=1 ;;
 		--slow) S13_SLOW=1 ;;
 		--sweep) SWEEP=1 ;;
-		--out | --scenarios | --tuned | --repeat | --sweep-grid | --cgroup2 | --variants | --tree-files)
+		--out | --scenarios | --tuned | --repeat | --sweep-grid | --cgroup2 | --variants | --tree-files | --base-lib)
 			[[ $# -ge 2 ]] || die "$1 needs a value"
 			case $1 in
 			--out) OUT=$2 ;; --scenarios) SCENARIOS=${2//,/ } ;; --tuned) TUNED=$2 ;;
 			--repeat) REPEAT=$2 REPEAT_GIVEN=1 ;; --sweep-grid) SWEEP_GRID=$2 ;; --cgroup2) CGROUP2=${2%/} ;;
-			--variants) ONLY=${2//,/ } ;; --tree-files) TREE_FILES=$2 ;;
+			--variants) ONLY=${2//,/ } ;; --tree-files) TREE_FILES=$2 ;; --base-lib) BASE_LIB=$2 ;;
 			esac
 			shift ;;
 		-h | --help) usage; exit 0 ;;
@@ -88,6 +90,7 @@ parse_args() {
 		shift
 	done
 	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat wants a positive number"
+	[[ -z $BASE_LIB || -f $BASE_LIB ]] || die "--base-lib: no file $BASE_LIB"
 	[[ $TUNED =~ ^[^:]+:[0-9]+$ ]] && wb_size "${TUNED%%:*}" >/dev/null ||
 		die "--tuned wants CHUNK:DEPTH, e.g. 16M:1"
 	local c chunks=${SWEEP_GRID%/*}

@@ -198,7 +198,7 @@ write_markdown() {
 		echo
 		echo "Command: \`cd $ROOT && $COMMAND_LINE\`  "
 		echo "Date: $(date -Is), host $(hostname), kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)  "
-		echo "wbshim: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown), defaults chunk=$((DEFAULT_CHUNK / MIB))M depth=$DEFAULT_DEPTH; tuned = $TUNED (chunk:depth)  "
+		echo "wbshim: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown), defaults chunk=$((DEFAULT_CHUNK / MIB))M depth=$DEFAULT_DEPTH; tuned = $TUNED (chunk:depth)${BASE_LIB:+; base = the library at $BASE_LIB, its defaults}  "
 		echo "Anchors: bdi = /sys/class/bdi/MAJ:MIN/max_bytes=$((ANCHOR_BYTES / MIB))M + strict_limit=1; dirty-bytes = vm.dirty_bytes=$((ANCHOR_BYTES / MIB))M; dd bs=8M conv=fsync; dontcache = pwritev2(RWF_DONTCACHE).  "
 		echo "Rigs: memory cgroups ${CG_MEM:-none}${CG_MEM_ROOT:+ at $CG_MEM_ROOT}$([[ -z ${SLOW_MNT:-} ]] ||
 			echo "; slow disk $SLOW_MNT, 50 MB/s by ${SLOW_CG2:+cgroup v2 io.max of $SLOW_CG2}${SLOW_CG2:-cgroup v1 blkio}").  "

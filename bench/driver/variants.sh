@@ -1,22 +1,23 @@
 # shellcheck shell=bash
 # bench: the variants (no shim, shim settings, anchors) and the command each one runs.
 
-# noshim | wbshim | wbshim-noread | wbshim-hard | tuned | shim:CHUNK:DEPTH | dd-direct | dd-nocache | bdi | dirty-bytes |
+# noshim | wbshim | base (--base-lib) | wbshim-noread | wbshim-hard | tuned | shim:CHUNK:DEPTH | dd-direct | dd-nocache | bdi | dirty-bytes |
 # kernel-bound | dontcache | devlimit. CMD (global array) is built by the functions below
 # and run by run_measured.
 variant_needs_root() { [[ $1 == bdi || $1 == dirty-bytes || $1 == kernel-bound ]]; }
 
 shim_env() {   # variant run-dir -> prefixes CMD with the preload for shim variants
-	local chunk="" depth="" read="" pace=""
+	local chunk="" depth="" read="" pace="" lib=$LIB
 	case $1 in
 	wbshim) ;;
+	base) lib=$BASE_LIB ;;   # --base-lib: another build, its defaults
 	wbshim-noread) read=0 ;;
 	wbshim-hard) pace=0 ;;   # the hard line alone: no pacing by time
 	tuned) chunk=${TUNED%%:*} depth=${TUNED##*:} ;;
 	shim:*:*) chunk=${1#shim:} depth=${chunk#*:} chunk=${chunk%%:*} ;;
 	*) return 0 ;;
 	esac
-	CMD=(env LD_PRELOAD="$LIB" WBSHIM_VERBOSE=1 WBSHIM_LOG="$2/shim.log"
+	CMD=(env LD_PRELOAD="$lib" WBSHIM_VERBOSE=1 WBSHIM_LOG="$2/shim.log"
 		${chunk:+WBSHIM_CHUNK=$chunk} ${depth:+WBSHIM_DEPTH=$depth} ${read:+WBSHIM_READ=$read} \
 		${pace:+WBSHIM_PACE=$pace} "${CMD[@]}")
 }
@@ -48,7 +49,7 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		S1 | S3) list="noshim wbshim wbshim-hard tuned kernel-bound" ;;
 		S2) list="noshim wbshim tuned dd-direct devlimit" ;;
 		S10 | S13) list="noshim wbshim" ;;
-		S14) list="noshim wbshim tuned" ;;
+		S14) list="noshim wbshim tuned kernel-bound" ;;
 		S12) list="noshim wbshim wbshim-noread nocache" ;;
 		*) list="noshim wbshim tuned" ;;
 		esac
@@ -61,14 +62,16 @@ variants_for() {   # scen -> variants to run, honouring quick mode, sweep mode a
 		# kernel held to the shim's own bound (the yardstick for write() pauses).
 		S3) list="noshim wbshim wbshim-hard tuned bdi kernel-bound" ;;
 		S10 | S13) list="noshim wbshim" ;;
-		S14) list="noshim wbshim tuned" ;;
+		S14) list="noshim wbshim tuned kernel-bound" ;;
 		S12) list="noshim wbshim wbshim-noread nocache" ;;
 		S4) list="noshim wbshim tuned dd-direct bdi dirty-bytes dontcache" ;;
 		*) list="noshim wbshim tuned" ;;
 		esac
 	fi
+	# --base-lib: the other build runs next to wbshim, wherever wbshim runs.
+	[[ -z $BASE_LIB || $SWEEP -eq 1 ]] || { list=" $list "; list=${list/ wbshim / wbshim base }; }
 	for v in $list; do
-		[[ -z $ONLY || $v == noshim || " $ONLY " == *" $v "* ]] || continue
+		[[ -z $ONLY || $v == noshim || " $ONLY " == *" ${v/#base/wbshim} "* ]] || continue
 		if variant_needs_root "$v" && ! is_root; then
 			say "$1: skipping $v (needs root)"
 			continue

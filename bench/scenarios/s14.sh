@@ -114,12 +114,15 @@ s14_run() {   # variant rep case
 	s14_command "$kase" "$dest"
 	shim_env "$variant" "$dir"
 	printf '%q ' "${CMD[@]}" >"$dir/cmd"
+	# kernel-bound: the kernel's own dirty limit held to the shim's bound, through the sync.
+	apply_variant_knobs "$variant" "$(majmin_of "$FAST_DIR")"
 	start=$(now_us)
 	"${CMD[@]}" >"$dir/stdout" 2>"$dir/stderr" || die "$id/$variant failed: $(tail -3 "$dir/stderr")"
 	wall=$(($(now_us) - start))
 	sync_start=$(now_us)
 	sync -f "$dest"
 	sync_us=$(($(now_us) - sync_start))
+	restore_knobs
 	record "$id" "$variant" "$rep" exit_s "$(us_to_s "$wall")"
 	record "$id" "$variant" "$rep" sync_s "$(us_to_s "$sync_us")"
 	record "$id" "$variant" "$rep" durable_s "$(us_to_s $((wall + sync_us)))"
