@@ -39,10 +39,11 @@ struct wb_batch {
 
 /* Inside a chunk, writeback of the stream is started every this many bytes (a
  * step), so that a writer slower than its disk hands the disk a megabyte at a
- * time as it goes, not a whole chunk at once: a chunk kicked in one call is one
- * request of up to the device's max_sectors_kb, and a synchronous read of the
- * same disk queued behind it waits for all of it. The chunk stays the unit of
- * the budget, of the waits and of the drops; a step only starts writeback early. */
+ * time as it goes, not a whole chunk at once: a synchronous read of the same
+ * disk then finds less written work queued ahead of it, and a chunk is mostly
+ * on disk by the time it is complete, so waits for it are shorter. The chunk
+ * stays the unit of the budget, of the waits and of the drops; a step only
+ * starts writeback sooner. */
 #define WB_KICK_STEP (1ULL << 20)
 
 struct wb_pipe {
