@@ -5,6 +5,8 @@
  * (SYNC_FILE_RANGE_WRITE) and queued; when more than `depth` batches are queued,
  * the oldest is waited for and dropped from the cache (POSIX_FADV_DONTNEED). For a
  * sequential writer at depth 1 that is: kick chunk N, wait for and drop chunk N-1.
+ * Before a chunk is complete, the stream's part of it is kicked a step at a time
+ * (WB_KICK_STEP, wb_pipe_take_step).
  * How a wait is done is the caller's choice of operations (struct wb_ops): a
  * settle operation that watches the page cache, or SYNC_FILE_RANGE_WAIT_AFTER.
  *
@@ -47,7 +49,7 @@ struct wb_batch {
 #define WB_KICK_STEP (1ULL << 20)
 
 struct wb_pipe {
-	uint64_t chunk;          /* bytes written between kicks */
+	uint64_t chunk;          /* bytes per batch, kicked whole once written (steps before) */
 	unsigned int depth;      /* batches kept in flight */
 	uint64_t pending_bytes;  /* written since the last kick, counted even when rewritten */
 	uint64_t stepped;        /* pending_bytes when the last step was taken (0: none) */
