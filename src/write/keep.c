@@ -259,17 +259,25 @@ static void wb_closed_locks(struct wb_locks_seen *seen)
 /* Open the noted file again: only if nothing `seen` holds would be disturbed, and
  * its name still leads to it, a regular file. Looked at before the open: opening a
  * FIFO or a device put in its place has effects (a blocked writer let through, a
- * tape rewound). The caller checks the opened file again (a rename in between). */
+ * tape rewound); and again after it (a rename in between, where threads could
+ * have made one: transient.h). -1 if any of that fails. */
 static int wb_closed_open(const struct wb_noted *c, const char *name, struct stat *st,
 			  const struct wb_locks_seen *seen)
 {
 	struct stat now;
+	int fd;
 
 	if (wb_locks_seen_on(seen, c->ino))
 		return -1;
 	if (wb_sys_fstatat(AT_FDCWD, name, &now, 0) != 0 || !wb_same_file(&now, c))
 		return -1;
-	return wb_transient_open(name, &now, st);
+	if ((fd = wb_transient_open(name, &now, st)) < 0)
+		return -1;
+	if (!wb_same_file(st, c)) {
+		wb_transient_close(fd, st);
+		return -1;
+	}
+	return fd;
 }
 
 /* Open the noted file again, settle it (if `wait`), drop, close; it leaves the
@@ -287,15 +295,13 @@ static void wb_closed_finish(const struct wb_closed *c, bool wait)
 	fd = wb_closed_open(&c->k, c->name, &st, &seen);
 
 	if (fd >= 0) {
-		if (wb_same_file(&st, &c->k)) {
-			for (unsigned int i = 0; wait && i < c->k.written.count; i++) {
-				const struct wb_extent *e = &c->k.written.extent[i];
-				(void)wb_settle(fd, e->start, e->end - e->start, c->k.device);
-			}
-			if (wb_cfg.drop)
-				wb_closed_drop(fd, &c->k, &st);
-			what = wait ? "settled" : "dropped what was clean";
+		for (unsigned int i = 0; wait && i < c->k.written.count; i++) {
+			const struct wb_extent *e = &c->k.written.extent[i];
+			(void)wb_settle(fd, e->start, e->end - e->start, c->k.device);
 		}
+		if (wb_cfg.drop)
+			wb_closed_drop(fd, &c->k, &st);
+		what = wait ? "settled" : "dropped what was clean";
 		wb_transient_close(fd, &st);
 	}
 	wb_inflight_sub(c->k.device, c->k.written.bytes);
@@ -414,15 +420,10 @@ enum wb_keep_outcome wb_keep_file(int fd, const struct wb_identity *id, struct w
 static int wb_batch_open(const struct wb_noted *c, struct stat *st, const struct wb_locks_seen *seen)
 {
 	char name[WB_KEEP_NAME_MAX];
-	int fd;
 
-	if (!wb_keep_name(c->serial, name) || (fd = wb_closed_open(c, name, st, seen)) < 0)
+	if (!wb_keep_name(c->serial, name))
 		return -1;
-	if (!wb_same_file(st, c)) {
-		wb_transient_close(fd, st);
-		return -1;
-	}
-	return fd;
+	return wb_closed_open(c, name, st, seen);
 }
 
 /* The entry leaves the ring and its bytes the budget (unless another thread took it). */
